@@ -1,0 +1,43 @@
+/**
+ * The one closed catalogue of error codes (SPEC §5). Each code has its HTTP status here;
+ * pages pick their wording from the same code, so HTML and JSON always agree.
+ */
+export const ERROR_CATALOGUE = {
+  invalid_input: { status: 422, message: "Some fields need attention." },
+  invalid_credentials: { status: 401, message: "That email and password do not match an account." },
+  unauthenticated: { status: 401, message: "Please sign in." },
+  email_unconfirmed: { status: 403, message: "Please confirm your email address first." },
+  forbidden: { status: 403, message: "You cannot do that." },
+  token_invalid: { status: 400, message: "This link or code is not valid. It may have been used already." },
+  token_expired: { status: 400, message: "This link or code has expired." },
+  rate_limited: { status: 429, message: "Too many attempts. Please wait and try again." },
+  payload_too_large: { status: 413, message: "That request is too large." },
+  not_found: { status: 404, message: "Not found." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export type FieldErrors = Record<string, string>;
+
+export class AccountError extends Error {
+  readonly code: ErrorCode;
+  readonly fields: FieldErrors | undefined;
+  /** Seconds until a retry can succeed (rate_limited). */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, opts: { message?: string; fields?: FieldErrors; retryAfter?: number } = {}) {
+    super(opts.message ?? ERROR_CATALOGUE[code].message);
+    this.name = "AccountError";
+    this.code = code;
+    this.fields = opts.fields;
+    this.retryAfter = opts.retryAfter;
+  }
+
+  get status(): number {
+    return ERROR_CATALOGUE[this.code].status;
+  }
+}
+
+export function invalidInput(fields: FieldErrors): AccountError {
+  return new AccountError("invalid_input", { fields });
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import { randomToken, sha256, TOKEN_PATTERN } from "../secrets.ts";
+import type { ClientInfo, Deps, Trx } from "./deps.ts";
+
+/** Last-seen is written at most this often, so a signed-in page view is a read, not a write. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+const USER_AGENT_MAX = 512;
+
+/** Who is behind a session cookie, as the pages need it. */
+export interface Viewer {
+  readonly userId: string;
+  readonly email: string;
+  readonly confirmed: boolean;
+  readonly admin: boolean;
+  /** Stored hash of the cookie value: identifies this session for logout and rotation. */
+  readonly sessionHash: string;
+  /**
+   * A sign-up attempt with an address that already has an account (SPEC §3): the visitor
+   * sees the same "check your inbox" page as a new sign-up, and nothing else of the account.
+   */
+  readonly signupAttempt: boolean;
+}
+
+type SessionDeps = Pick<Deps, "db" | "clock" | "config">;
+
+/** Creates a session row in the caller's transaction; returns the cookie value (never stored). */
+export async function createSession(
+  trx: Trx,
+  deps: Pick<Deps, "config">,
+  opts: { userId: string; now: number; client: ClientInfo; signupEmail?: string },
+): Promise<string> {
+  const id = randomToken();
+  await trx
+    .insertInto("sessions")
+    .values({
+      id_hash: sha256(id),
+      public_id: randomUUID(),
+      user_id: opts.userId,
+      created_at: opts.now,
+      last_seen_at: opts.now,
+      expires_at: opts.now + deps.config.sessionAbsoluteTtl * 1000,
+      ip: opts.client.ip,
+      user_agent: opts.client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      signup_email: opts.signupEmail ?? null,
+    })
+    .execute();
+  return id;
+}
+
+/**
+ * One indexed lookup of sha256(cookie). Expired sessions (idle or absolute) are deleted and
+ * count as none. Last-seen moves at most once a minute.
+ */
+export async function lookupSession(deps: SessionDeps, cookieValue: string | undefined): Promise<Viewer | null> {
+  if (!cookieValue || !TOKEN_PATTERN.test(cookieValue)) return null;
+  const { kysely } = deps.db;
+  const now = deps.clock.now();
+  const idHash = sha256(cookieValue);
+  const row = await kysely
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .select([
+      "sessions.last_seen_at",
+      "sessions.expires_at",
+      "sessions.signup_email",
+      "users.id",
+      "users.email",
+      "users.confirmed",
+      "users.admin",
+    ])
+    .where("sessions.id_hash", "=", idHash)
+    .executeTakeFirst();
+  if (!row) return null;
+  if (now >= row.expires_at || now - row.last_seen_at >= deps.config.sessionIdleTtl * 1000) {
+    await kysely.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+    return null;
+  }
+  if (now - row.last_seen_at >= LAST_SEEN_RESOLUTION_MS) {
+    await kysely.updateTable("sessions").set({ last_seen_at: now }).where("id_hash", "=", idHash).execute();
+  }
+  if (row.signup_email !== null) {
+    return { userId: row.id, email: row.signup_email, confirmed: false, admin: false, sessionHash: idHash, signupAttempt: true };
+  }
+  return {
+    userId: row.id,
+    email: row.email,
+    confirmed: row.confirmed === 1,
+    admin: row.admin === 1,
+    sessionHash: idHash,
+    signupAttempt: false,
+  };
+}
+
+export async function deleteSession(trx: Trx, sessionHash: string): Promise<void> {
+  await trx.deleteFrom("sessions").where("id_hash", "=", sessionHash).execute();
+}

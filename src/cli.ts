@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { createAdmin } from "./accounts/admin.ts";
+import { AccountError } from "./accounts/errors.ts";
+import { ConfigError, loadConfig, loadDotEnv, type Config } from "./config.ts";
+import { migrate, openDb } from "./db/index.ts";
+import { createService, openCore, runWorker } from "./server.ts";
+
+const USAGE = `Usage: latchkey <command> [options]
+
+Commands:
+  serve [--port N] [--no-worker]   run the web app (and the mail worker, unless --no-worker)
+  worker                           run only the mail/outbox worker
+  migrate                          apply database migrations and exit
+  create-admin --email E [--password-stdin]
+                                   create an admin, or promote an existing account
+
+Configuration comes from the environment and ./.env (see README).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    console.log(USAGE);
+    return command ? 0 : 1;
+  }
+  loadDotEnv();
+  const env = { ...process.env };
+  switch (command) {
+    case "serve": {
+      const { values } = parseArgs({ args: rest, options: { port: { type: "string" }, "no-worker": { type: "boolean" } } });
+      if (values.port !== undefined) env.PORT = values.port;
+      return serve(loadConfig(env), !values["no-worker"]);
+    }
+    case "worker":
+      parseArgs({ args: rest, options: {} });
+      return worker(loadConfig(env));
+    case "migrate": {
+      parseArgs({ args: rest, options: {} });
+      const db = openDb(loadConfig(env).databaseUrl);
+      try {
+        const { results = [] } = await migrate(db);
+        console.log(results.length ? results.map((r) => `applied ${r.migrationName}`).join("\n") : "database is up to date");
+      } finally {
+        await db.close();
+      }
+      return 0;
+    }
+    case "create-admin": {
+      const { values } = parseArgs({ args: rest, options: { email: { type: "string" }, "password-stdin": { type: "boolean" } } });
+      if (!values.email) throw new UsageError("create-admin needs --email");
+      return admin(loadConfig(env), values.email, values["password-stdin"] === true);
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+async function serve(config: Config, withWorker: boolean): Promise<number> {
+  const service = await createService(config, { worker: withWorker });
+  await service.app.listen({ port: config.port, host: config.host });
+  if (config.devMailbox) service.app.log.info(`dev mailbox: ${config.baseUrl}/dev/mail (no SMTP_URL set)`);
+  await untilSignal();
+  service.app.log.info("shutting down");
+  await service.close();
+  return 0;
+}
+
+async function worker(config: Config): Promise<number> {
+  const core = await openCore(config);
+  const running = runWorker(core);
+  core.log.info("mail worker running");
+  await untilSignal();
+  core.log.info("shutting down");
+  await running.stop();
+  await core.deps.db.close();
+  return 0;
+}
+
+async function admin(config: Config, email: string, passwordFromStdin: boolean): Promise<number> {
+  const core = await openCore(config);
+  try {
+    const outcome = await createAdmin(core.deps, email, () => readPassword(passwordFromStdin));
+    console.log(outcome === "created" ? `created admin ${email}` : `promoted ${email} to admin`);
+    return 0;
+  } finally {
+    await core.deps.db.close();
+  }
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
+}
+
+/** From stdin (first line), or prompted on a terminal without echo. Never from argv. */
+async function readPassword(fromStdin: boolean): Promise<string> {
+  if (fromStdin || !process.stdin.isTTY) {
+    const rl = createInterface({ input: process.stdin });
+    for await (const line of rl) {
+      rl.close();
+      return line;
+    }
+    return "";
+  }
+  process.stdout.write("Password: ");
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  // Mute the echo of what is typed.
+  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => {};
+  const answer = await new Promise<string>((resolve) => rl.question("", resolve));
+  rl.close();
+  process.stdout.write("\n");
+  return answer;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AccountError) {
+      console.error(`latchkey: ${err.message}${err instanceof AccountError && err.fields ? " " + Object.values(err.fields).join(" ") : ""}`);
+      if (err instanceof UsageError) console.error(USAGE);
+      process.exit(err instanceof UsageError ? 64 : 1);
+    }
+    if (err instanceof Error && "code" in err && typeof err.code === "string" && err.code.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`latchkey: ${err.message}\n${USAGE}`);
+      process.exit(64);
+    }
+    console.error("latchkey: fatal:", err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,128 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { z } from "zod";
+
+/** One frozen, typed view of the environment. Built once in cli.ts / tests, passed down. */
+export interface Config {
+  readonly nodeEnv: string;
+  readonly production: boolean;
+  readonly port: number;
+  readonly host: string;
+  /** Origin for every link in an email; never derived from request headers. No trailing slash. */
+  readonly baseUrl: string;
+  readonly secureCookies: boolean;
+  readonly databaseUrl: string;
+  readonly secretKey: string;
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
+  readonly confirmTokenTtl: number;
+  readonly resetTokenTtl: number;
+  readonly emailChangeTokenTtl: number;
+  readonly sessionIdleTtl: number;
+  readonly sessionAbsoluteTtl: number;
+  readonly passwordMinLength: number;
+  readonly trustProxy: string[];
+  readonly rateLimits: boolean;
+  readonly logLevel: string;
+  /** The dev mailbox is on when there is no SMTP server and this is not production. */
+  readonly devMailbox: boolean;
+}
+
+/** A bad variable: the message is the one line printed at start-up. */
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+const ttl = z.coerce.number().int().positive();
+
+const schema = z.object({
+  NODE_ENV: z.string().default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, "must be sqlite:PATH, sqlite::memory: or postgres://…")
+    .default("sqlite:./data/latchkey.db"),
+  SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default("Latchkey <no-reply@localhost>"),
+  CONFIRM_TOKEN_TTL: ttl.default(86400),
+  RESET_TOKEN_TTL: ttl.default(3600),
+  EMAIL_CHANGE_TOKEN_TTL: ttl.default(3600),
+  SESSION_IDLE_TTL: ttl.default(604800),
+  SESSION_ABSOLUTE_TTL: ttl.default(2592000),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(1).max(1024).default(8),
+  TRUST_PROXY: z.string().optional(),
+  RATE_LIMITS: z.enum(["on", "off"]).default("on"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Env = Record<string, string | undefined>;
+
+/** Reads `.env` (if present) into process.env without overriding what is already set. */
+export function loadDotEnv(path = ".env"): void {
+  if (existsSync(path)) process.loadEnvFile(path);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  // Empty strings count as unset, so `SMTP_URL=` in a .env file means "no SMTP".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0]), `is invalid: ${issue.message}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === "production";
+  const baseUrl = (e.BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, "");
+  const trustProxy = (e.TRUST_PROXY ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  if (e.SESSION_IDLE_TTL > e.SESSION_ABSOLUTE_TTL) {
+    throw new ConfigError("SESSION_IDLE_TTL", "must not exceed SESSION_ABSOLUTE_TTL");
+  }
+  let secretKey = e.SECRET_KEY;
+  if (!secretKey) {
+    if (production) throw new ConfigError("SECRET_KEY", "is required when NODE_ENV=production");
+    secretKey = devSecretKey(e.DATABASE_URL);
+  }
+  return Object.freeze({
+    nodeEnv: e.NODE_ENV,
+    production,
+    port: e.PORT,
+    host: e.HOST,
+    baseUrl,
+    secureCookies: baseUrl.startsWith("https:"),
+    databaseUrl: e.DATABASE_URL,
+    secretKey,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
+    confirmTokenTtl: e.CONFIRM_TOKEN_TTL,
+    resetTokenTtl: e.RESET_TOKEN_TTL,
+    emailChangeTokenTtl: e.EMAIL_CHANGE_TOKEN_TTL,
+    sessionIdleTtl: e.SESSION_IDLE_TTL,
+    sessionAbsoluteTtl: e.SESSION_ABSOLUTE_TTL,
+    passwordMinLength: e.PASSWORD_MIN_LENGTH,
+    trustProxy,
+    rateLimits: e.RATE_LIMITS === "on",
+    logLevel: e.LOG_LEVEL,
+    devMailbox: !e.SMTP_URL && !production,
+  });
+}
+
+/**
+ * Development only: a key generated once and kept beside the SQLite file (or in ./data),
+ * so sessions and queued mail survive restarts without any set-up.
+ */
+function devSecretKey(databaseUrl: string): string {
+  const sqlitePath = databaseUrl.startsWith("sqlite:") ? databaseUrl.slice("sqlite:".length) : "";
+  const dir = sqlitePath && sqlitePath !== ":memory:" ? dirname(resolve(sqlitePath)) : resolve("data");
+  const file = join(dir, "secret-key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dir, { recursive: true });
+  const key = randomBytes(32).toString("base64url");
+  writeFileSync(file, key + "\n", { mode: 0o600, flag: "wx" });
+  return key;
+}

@@ -1,0 +1,7 @@
+import type { Migration } from "kysely";
+import { initial } from "./001-initial.ts";
+
+/** Applied in key order; never edit a migration that has shipped, add the next number. */
+export const migrations: Record<string, Migration> = {
+  "001-initial": initial,
+};

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from "fastify";
+import pino from "pino";
+import { systemClock, type Clock, type Deps } from "./accounts/deps.ts";
+import { createHasher } from "./accounts/passwords.ts";
+import type { Config } from "./config.ts";
+import { migrate, openDb } from "./db/index.ts";
+import { createOutbox } from "./mail/outbox.ts";
+import { devMailboxTransport, smtpTransport, type Transport } from "./mail/transport.ts";
+import { startWorker, type Worker, type WorkerOptions } from "./mail/worker.ts";
+import { deriveKeys } from "./secrets.ts";
+import { buildApp, redactUrl } from "./web/app.tsx";
+
+/** JSON logs on stdout. Request URLs are logged with link tokens redacted; no headers, no bodies. */
+export function createLogger(config: Config): pino.Logger {
+  return pino({
+    level: config.logLevel,
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: pino.stdSerializers.err,
+    },
+  });
+}
+
+export interface ServiceOptions {
+  readonly clock?: Clock;
+  readonly worker?: boolean;
+  readonly workerOptions?: WorkerOptions;
+  /** Tests pass a quiet logger. */
+  readonly logger?: pino.Logger;
+}
+
+/** The wired-up parts shared by `serve` and `worker`. */
+export interface Core {
+  readonly deps: Deps;
+  readonly log: pino.Logger;
+  makeTransport(): Transport;
+}
+
+export async function openCore(config: Config, clock: Clock = systemClock, logger?: pino.Logger): Promise<Core> {
+  const log = logger ?? createLogger(config);
+  const db = openDb(config.databaseUrl);
+  await migrate(db);
+  const keys = deriveKeys(config.secretKey);
+  const domain = /@([^>\s]+)/.exec(config.mailFrom)?.[1] ?? new URL(config.baseUrl).hostname;
+  const outbox = createOutbox({ key: keys.outbox, messageIdDomain: domain });
+  const deps: Deps = { db, clock, hasher: createHasher(), outbox, config, keys };
+  return {
+    deps,
+    log,
+    makeTransport: () => (config.smtpUrl ? smtpTransport(config.smtpUrl, config.mailFrom) : devMailboxTransport(log)),
+  };
+}
+
+export interface RunningWorker {
+  readonly worker: Worker;
+  stop(): Promise<void>;
+}
+
+export function runWorker(core: Core, options?: WorkerOptions): RunningWorker {
+  const transport = core.makeTransport();
+  const worker = startWorker({ db: core.deps.db, clock: core.deps.clock, outbox: core.deps.outbox, transport, log: core.log }, options);
+  return {
+    worker,
+    async stop() {
+      await worker.stop();
+      transport.close();
+    },
+  };
+}
+
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly deps: Deps;
+  readonly worker: Worker | undefined;
+  /** Stops accepting, finishes in-flight requests, stops the worker, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Config → database → flows → web (+ the in-process mail worker unless told otherwise). */
+export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const core = await openCore(config, options.clock, options.logger);
+  const running = options.worker === false ? undefined : runWorker(core, options.workerOptions);
+  const app = await buildApp({
+    deps: core.deps,
+    mailQueued: () => running?.worker.wake(),
+    logger: core.log,
+  });
+  return {
+    app,
+    deps: core.deps,
+    worker: running?.worker,
+    async close() {
+      await app.close();
+      await running?.stop();
+      await core.deps.db.close();
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import formbody from "@fastify/formbody";
+import cookie from "@fastify/cookie";
+import helmet from "@fastify/helmet";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import type { Deps } from "../accounts/deps.ts";
+import { AccountError, ERROR_CATALOGUE } from "../accounts/errors.ts";
+import { applyErrorHeaders, csrfValid, type WebContext } from "./http.ts";
+import { page, pageState } from "./pages/common.tsx";
+import { confirmRoutes } from "./pages/confirm.tsx";
+import { devMailRoutes } from "./pages/dev-mail.tsx";
+import { healthRoutes } from "./pages/health.ts";
+import { homeRoutes } from "./pages/home.tsx";
+import { loginRoutes } from "./pages/login.tsx";
+import { profileRoutes } from "./pages/profile.tsx";
+import { registrationRoutes } from "./pages/registration.tsx";
+import { registerStatic } from "./static.ts";
+import { Alert } from "./views/layout.tsx";
+
+export const BODY_LIMIT = 64 * 1024;
+
+/** Link tokens live in these paths; they never reach the log. */
+const SECRET_PATH = /^\/(confirm|reset)\/[^/?#]+/;
+
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_PATH, "/$1/[redacted]");
+}
+
+export interface AppOptions {
+  readonly deps: Deps;
+  readonly mailQueued?: () => void;
+  readonly logger: FastifyBaseLogger;
+}
+
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { deps } = opts;
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: opts.logger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    // Deliberate socket limits: a slow client cannot hold a connection open for long.
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 5_000,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+  });
+  const ctx: WebContext = { deps, mailQueued: opts.mailQueued ?? (() => {}) };
+
+  await app.register(cookie);
+  await app.register(formbody, { bodyLimit: BODY_LIMIT });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+        ...(config.secureCookies ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    referrerPolicy: { policy: "no-referrer" },
+    strictTransportSecurity: config.secureCookies ? { maxAge: 31536000, includeSubDomains: true } : false,
+  });
+
+  app.addHook("onSend", async (_req, reply, payload) => {
+    // Pages carry CSRF tokens, addresses and token links: nothing dynamic is cached.
+    if (!reply.hasHeader("cache-control")) reply.header("cache-control", "no-store");
+    return payload;
+  });
+
+  // Every form POST needs a valid _csrf; checked before any route runs, so nothing changes.
+  app.addHook("preHandler", async (req, reply) => {
+    if (req.method !== "POST" || csrfValid(req, deps)) return;
+    const state = await pageState(req, reply, ctx);
+    return page(reply, 403, state, "Form expired", <Alert>This form has expired or did not come from this site. Go back, reload the page and try again.</Alert>);
+  });
+
+  registerStatic(app);
+  healthRoutes(app, ctx);
+  homeRoutes(app, ctx);
+  registrationRoutes(app, ctx);
+  confirmRoutes(app, ctx);
+  loginRoutes(app, ctx);
+  profileRoutes(app, ctx);
+  if (config.devMailbox) devMailRoutes(app, ctx);
+
+  app.setNotFoundHandler(async (req, reply) => {
+    const state = await pageState(req, reply, ctx);
+    return page(reply, 404, state, "Not found", <p>There is no page at this address.</p>);
+  });
+
+  app.setErrorHandler(async (error: FastifyError | AccountError, req, reply) => {
+    let status = 500;
+    let message = "Something went wrong on our side.";
+    if (error instanceof AccountError) {
+      status = error.status;
+      message = error.message;
+      applyErrorHeaders(reply, error);
+    } else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
+      status = error.statusCode;
+      message = status === 413 ? ERROR_CATALOGUE.payload_too_large.message : "The request could not be read.";
+    } else {
+      req.log.error({ err: error }, "unhandled error");
+    }
+    const state = { viewer: null, csrf: "" };
+    return page(
+      reply,
+      status,
+      state,
+      status >= 500 ? "Error" : "Cannot do that",
+      <>
+        <Alert>{message}</Alert>
+        {status >= 500 ? (
+          <p>
+            Request id: <code>{req.id}</code>
+          </p>
+        ) : null}
+      </>,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,121 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { VNode } from "preact";
+import { renderToString } from "preact-render-to-string";
+import type { ClientInfo, Deps } from "../accounts/deps.ts";
+import { AccountError, invalidInput, type FieldErrors } from "../accounts/errors.ts";
+import { lookupSession, type Viewer } from "../accounts/sessions.ts";
+import { hmac, randomToken, safeEqual, TOKEN_PATTERN } from "../secrets.ts";
+
+/** What every page module receives. */
+export interface WebContext {
+  readonly deps: Deps;
+  /** Called after a flow queued mail, so the in-process worker sends it now. */
+  readonly mailQueued: () => void;
+}
+
+// ---- cookies ---------------------------------------------------------------------------
+
+/** `__Host-` binds the cookie to this exact origin over https (no subdomain can set it). */
+export function cookieName(deps: Deps, base: "session" | "csrf"): string {
+  return deps.config.secureCookies ? `__Host-${base}` : base;
+}
+
+function cookieOptions(deps: Deps, maxAgeSeconds: number) {
+  return { httpOnly: true, sameSite: "lax" as const, path: "/", secure: deps.config.secureCookies, maxAge: maxAgeSeconds };
+}
+
+export function setSessionCookie(reply: FastifyReply, deps: Deps, value: string): void {
+  reply.setCookie(cookieName(deps, "session"), value, cookieOptions(deps, deps.config.sessionAbsoluteTtl));
+}
+
+export function clearSessionCookie(reply: FastifyReply, deps: Deps): void {
+  reply.clearCookie(cookieName(deps, "session"), { path: "/", secure: deps.config.secureCookies });
+}
+
+// ---- the signed-in viewer ------------------------------------------------------------
+
+const viewers = new WeakMap<FastifyRequest, Promise<Viewer | null>>();
+
+/** The session behind the request's cookie, looked up once per request. */
+export function viewerOf(req: FastifyRequest, deps: Deps): Promise<Viewer | null> {
+  let v = viewers.get(req);
+  if (!v) {
+    v = lookupSession(deps, req.cookies[cookieName(deps, "session")]);
+    viewers.set(req, v);
+  }
+  return v;
+}
+
+export function clientInfo(req: FastifyRequest): ClientInfo {
+  const ua = req.headers["user-agent"];
+  return { ip: req.ip ?? null, userAgent: typeof ua === "string" ? ua : null };
+}
+
+// ---- CSRF: signed double-submit cookie (OWASP) ---------------------------------------
+// A random `csrf` cookie per browser; forms carry HMAC(key, cookie). A cross-site page can
+// neither read the cookie nor compute the HMAC, and SameSite=Lax keeps the session cookie off
+// cross-site POSTs as a second line.
+
+export function csrfToken(req: FastifyRequest, reply: FastifyReply, deps: Deps): string {
+  const name = cookieName(deps, "csrf");
+  let seed = req.cookies[name];
+  if (!seed || !TOKEN_PATTERN.test(seed)) {
+    seed = randomToken();
+    req.cookies[name] = seed;
+    reply.setCookie(name, seed, cookieOptions(deps, deps.config.sessionAbsoluteTtl));
+  }
+  return hmac(deps.keys.csrf, seed);
+}
+
+export function csrfValid(req: FastifyRequest, deps: Deps): boolean {
+  const seed = req.cookies[cookieName(deps, "csrf")];
+  const sent = (req.body as Record<string, unknown> | undefined)?._csrf;
+  return typeof seed === "string" && TOKEN_PATTERN.test(seed) && typeof sent === "string" && safeEqual(sent, hmac(deps.keys.csrf, seed));
+}
+
+// ---- forms -----------------------------------------------------------------------------
+
+const FIELD_MAX = 4096;
+
+/**
+ * Reads the named fields as strings. A field sent twice, as an object, or absurdly long is
+ * a 422 with a message on that field, never a crash further in.
+ */
+export function formFields<K extends string>(body: unknown, names: readonly K[]): Record<K, string> {
+  const source = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
+  const out = {} as Record<K, string>;
+  const fields: FieldErrors = {};
+  for (const name of names) {
+    const value = Object.hasOwn(source, name) ? source[name] : undefined;
+    if (value === undefined || value === null) out[name] = "";
+    else if (typeof value !== "string") fields[name] = "Send this field once, as text.";
+    else if (value.length > FIELD_MAX) fields[name] = "This is too long.";
+    else out[name] = value;
+  }
+  if (Object.keys(fields).length > 0) throw invalidInput(fields);
+  return out;
+}
+
+/** Only same-origin relative paths: `/x`, never `//x`, `/\x` or an absolute URL. */
+export function safeNext(next: unknown): string {
+  if (typeof next !== "string" || !next.startsWith("/") || next.length > 2048) return "/";
+  if (/[\\\x00-\x20\x7f]/.test(next) || next.startsWith("//")) return "/";
+  try {
+    const url = new URL(next, "http://latchkey.invalid");
+    if (url.origin !== "http://latchkey.invalid") return "/";
+    return url.pathname + url.search + url.hash;
+  } catch {
+    return "/";
+  }
+}
+
+// ---- rendering -------------------------------------------------------------------------
+
+export function render(reply: FastifyReply, status: number, page: VNode): FastifyReply {
+  return reply.code(status).type("text/html; charset=utf-8").send(`<!doctype html>${renderToString(page)}`);
+}
+
+/** Rate-limited answers carry Retry-After (seconds). */
+export function applyErrorHeaders(reply: FastifyReply, err: AccountError): void {
+  if (err.retryAfter !== undefined) reply.header("Retry-After", String(err.retryAfter));
+}

@@ -1,0 +1,87 @@
+import type { FastifyInstance } from "fastify";
+import { AccountError } from "../../accounts/errors.ts";
+import { checkConfirmationLink, confirmByCode, confirmByLink } from "../../accounts/registration.ts";
+import { formFields, viewerOf, type WebContext } from "../http.ts";
+import { Alert, CsrfField } from "../views/layout.tsx";
+import { page, pageState, toLogin } from "./common.tsx";
+import { renderUnconfirmed } from "./registration.tsx";
+
+export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+
+  // GET only looks: mail scanners and link previews open links, and must not confirm anything.
+  app.get<{ Params: { token: string } }>("/confirm/:token", async (req, reply) => {
+    const state = await pageState(req, reply, ctx);
+    try {
+      await checkConfirmationLink(deps, req.params.token);
+    } catch (err) {
+      if (!(err instanceof AccountError)) throw err;
+      return invalidLink(reply, state, err);
+    }
+    return page(
+      reply,
+      200,
+      state,
+      "Confirm your email address",
+      <form method="post" action={`/confirm/${req.params.token}`}>
+        <CsrfField token={state.csrf} />
+        <p>Press the button to confirm this email address.</p>
+        <button type="submit">Confirm</button>
+      </form>,
+    );
+  });
+
+  app.post<{ Params: { token: string } }>("/confirm/:token", async (req, reply) => {
+    try {
+      await confirmByLink(deps, req.params.token);
+    } catch (err) {
+      if (!(err instanceof AccountError)) throw err;
+      return invalidLink(reply, await pageState(req, reply, ctx), err);
+    }
+    return reply.redirect("/confirmed", 303);
+  });
+
+  app.post("/confirm", async (req, reply) => {
+    const viewer = await viewerOf(req, deps);
+    if (!viewer) return toLogin(reply, "/unconfirmed");
+    try {
+      const { code } = formFields(req.body, ["code"]);
+      await confirmByCode(deps, viewer, code);
+    } catch (err) {
+      if (!(err instanceof AccountError) || !["token_invalid", "invalid_input"].includes(err.code)) throw err;
+      const state = await pageState(req, reply, ctx);
+      return renderUnconfirmed(reply, err.status, { state, error: err.message });
+    }
+    return reply.redirect("/confirmed", 303);
+  });
+
+  app.get("/confirmed", async (req, reply) => {
+    const state = await pageState(req, reply, ctx);
+    return page(
+      reply,
+      200,
+      state,
+      "Email address confirmed",
+      <>
+        <Alert kind="info">Thank you — your email address is confirmed.</Alert>
+        <p>{state.viewer ? <a href="/profile">Continue to your profile</a> : <a href="/login">Sign in</a>}</p>
+      </>,
+    );
+  });
+}
+
+function invalidLink(reply: Parameters<typeof page>[0], state: Parameters<typeof page>[2], err: AccountError) {
+  return page(
+    reply,
+    err.status,
+    state,
+    "This link does not work",
+    <>
+      <Alert>{err.code === "token_expired" ? "This confirmation link has expired." : "This confirmation link is not valid. It may have been used already."}</Alert>
+      <p>
+        If your address is already confirmed, just <a href="/login">sign in</a>. Otherwise sign in and ask for a new
+        email from the <a href="/unconfirmed">confirmation page</a>.
+      </p>
+    </>,
+  );
+}

@@ -1,0 +1,24 @@
+import type { FastifyInstance } from "fastify";
+import { ping } from "../../db/index.ts";
+import type { WebContext } from "../http.ts";
+
+const READY_TIMEOUT_MS = 2000;
+
+export function healthRoutes(app: FastifyInstance, ctx: WebContext): void {
+  // Liveness: the process answers. No database, no cookies.
+  app.get("/healthz", async () => ({ status: "ok" }));
+
+  // Readiness: the database answers within a bound.
+  app.get("/readyz", async (_req, reply) => {
+    try {
+      await Promise.race([
+        ping(ctx.deps.db),
+        new Promise((_, reject) => setTimeout(() => reject(new Error("database did not answer in time")), READY_TIMEOUT_MS).unref()),
+      ]);
+      return { status: "ready", checks: { database: "ok" } };
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return reply.code(503).send({ status: "unavailable", checks: { database: `error: ${why}` } });
+    }
+  });
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance } from "fastify";
+import { AccountError } from "../../accounts/errors.ts";
+import { login } from "../../accounts/login.ts";
+import { deleteSession } from "../../accounts/sessions.ts";
+import { clearSessionCookie, clientInfo, formFields, safeNext, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
+import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { page, pageState } from "./common.tsx";
+
+function LoginForm({ csrf, next, email = "", error }: { csrf: string; next: string; email?: string; error?: string }) {
+  return (
+    <form method="post" action="/login" novalidate>
+      {error ? <Alert>{error}</Alert> : null}
+      <CsrfField token={csrf} />
+      <input type="hidden" name="next" value={next} />
+      <Field label="Email" name="email" type="email" value={email} autocomplete="username" />
+      <Field label="Password" name="password" type="password" autocomplete="current-password" />
+      <button type="submit">Sign in</button>
+      <p>
+        <a href="/forgot">Forgot your password?</a> · <a href="/register">Create an account</a>
+      </p>
+    </form>
+  );
+}
+
+export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+
+  app.get("/login", async (req, reply) => {
+    const state = await pageState(req, reply, ctx);
+    const next = safeNext((req.query as Record<string, unknown>).next);
+    return page(reply, 200, state, "Sign in", <LoginForm csrf={state.csrf} next={next} />);
+  });
+
+  app.post("/login", async (req, reply) => {
+    const next = safeNext((req.body as Record<string, unknown> | undefined)?.next);
+    let email = "";
+    try {
+      const form = formFields(req.body, ["email", "password"]);
+      email = form.email;
+      const result = await login(deps, form, clientInfo(req));
+      // Rotation: whatever session this browser had before is gone; the new id is fresh.
+      const previous = await viewerOf(req, deps);
+      if (previous) await deleteSession(deps.db.kysely, previous.sessionHash);
+      setSessionCookie(reply, deps, result.session);
+      return reply.redirect(result.confirmed ? next : "/unconfirmed", 303);
+    } catch (err) {
+      if (!(err instanceof AccountError) || !["invalid_credentials", "invalid_input"].includes(err.code)) throw err;
+      const state = await pageState(req, reply, ctx);
+      const message = new AccountError("invalid_credentials").message;
+      return page(reply, 401, state, "Sign in", <LoginForm csrf={state.csrf} next={next} email={email} error={message} />);
+    }
+  });
+
+  app.post("/logout", async (req, reply) => {
+    const viewer = await viewerOf(req, deps);
+    if (viewer) await deleteSession(deps.db.kysely, viewer.sessionHash);
+    clearSessionCookie(reply, deps);
+    return reply.redirect("/", 303);
+  });
+}

@@ -1,0 +1,123 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
+import { register, resendConfirmation } from "../../accounts/registration.ts";
+import { deleteSession } from "../../accounts/sessions.ts";
+import { applyErrorHeaders, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
+import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { page, pageState, toLogin, type PageState } from "./common.tsx";
+
+function RegisterForm({ csrf, email = "", errors = {} }: { csrf: string; email?: string; errors?: FieldErrors }) {
+  return (
+    <form method="post" action="/register" novalidate>
+      {Object.keys(errors).length > 0 ? <Alert>Please correct the fields below.</Alert> : null}
+      <CsrfField token={csrf} />
+      <Field label="Email" name="email" type="email" value={email} error={errors.email} autocomplete="email" />
+      <Field label="Password" name="password" type="password" error={errors.password} autocomplete="new-password" hint="At least 8 characters; avoid common passwords." />
+      <Field label="Repeat the password" name="confirm" type="password" error={errors.confirm} autocomplete="new-password" />
+      <button type="submit">Create account</button>
+      <p>
+        Already have an account? <a href="/login">Sign in</a>.
+      </p>
+    </form>
+  );
+}
+
+export interface UnconfirmedProps {
+  readonly state: PageState;
+  readonly notice?: string | undefined;
+  readonly error?: string | undefined;
+}
+
+/** "Check your inbox": the address, the code field, resend, and a no-JS way on. */
+export function renderUnconfirmed(reply: FastifyReply, status: number, { state, notice, error }: UnconfirmedProps) {
+  return page(
+    reply,
+    status,
+    state,
+    "Check your inbox",
+    <>
+      {notice ? <Alert kind="info">{notice}</Alert> : null}
+      {error ? <Alert>{error}</Alert> : null}
+      <p>
+        We sent a confirmation email to <strong>{state.viewer?.email}</strong>. Open the link in it (on any device), or
+        type the code from it here:
+      </p>
+      <form method="post" action="/confirm">
+        <CsrfField token={state.csrf} />
+        <Field label="Confirmation code" name="code" autocomplete="one-time-code" hint="8 characters, like ABCD-EFGH" />
+        <button type="submit">Confirm</button>
+      </form>
+      <p>
+        <a href="/profile">I've confirmed — continue</a>
+      </p>
+      <form method="post" action="/resend">
+        <CsrfField token={state.csrf} />
+        <p>
+          No email? Check your spam folder, then <button type="submit">send it again</button>
+        </p>
+      </form>
+    </>,
+    ["/static/unconfirmed.js"],
+  );
+}
+
+export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+
+  app.get("/register", async (req, reply) => {
+    const state = await pageState(req, reply, ctx);
+    return page(reply, 200, state, "Create an account", <RegisterForm csrf={state.csrf} />);
+  });
+
+  app.post("/register", async (req, reply) => {
+    let email = "";
+    try {
+      const form = formFields(req.body, ["email", "password", "confirm"]);
+      email = form.email;
+      const session = await register(deps, form, clientInfo(req));
+      const previous = await viewerOf(req, deps);
+      if (previous) await deleteSession(deps.db.kysely, previous.sessionHash);
+      setSessionCookie(reply, deps, session);
+      ctx.mailQueued();
+      return reply.redirect("/unconfirmed", 303);
+    } catch (err) {
+      if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
+      const state = await pageState(req, reply, ctx);
+      return page(reply, 422, state, "Create an account", <RegisterForm csrf={state.csrf} email={email} errors={err.fields} />);
+    }
+  });
+
+  app.get("/unconfirmed", async (req, reply) => {
+    const state = await pageState(req, reply, ctx);
+    if (!state.viewer) return toLogin(reply, "/unconfirmed");
+    if (state.viewer.confirmed) return reply.redirect("/", 303);
+    const sent = (req.query as Record<string, unknown>).sent === "1";
+    return renderUnconfirmed(reply, 200, { state, notice: sent ? "We sent a new confirmation email." : undefined });
+  });
+
+  /** Polled by the "check your inbox" tab. */
+  app.get("/unconfirmed/status", async (req, reply) => {
+    const viewer = await viewerOf(req, deps);
+    if (!viewer) return reply.code(401).send({ error: { code: "unauthenticated", message: "Please sign in." } });
+    return { confirmed: viewer.confirmed };
+  });
+
+  app.post("/resend", async (req, reply) => {
+    const viewer = await viewerOf(req, deps);
+    if (!viewer) return toLogin(reply, "/unconfirmed");
+    if (viewer.confirmed) return reply.redirect("/", 303);
+    try {
+      await resendConfirmation(deps, viewer, clientInfo(req));
+    } catch (err) {
+      if (!(err instanceof AccountError) || err.code !== "rate_limited") throw err;
+      applyErrorHeaders(reply, err);
+      const state = await pageState(req, reply, ctx);
+      return renderUnconfirmed(reply, 429, {
+        state,
+        error: `We sent an email less than a minute ago. You can ask for another in ${err.retryAfter} seconds.`,
+      });
+    }
+    ctx.mailQueued();
+    return reply.redirect("/unconfirmed?sent=1", 303);
+  });
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance } from "fastify";
+
+const CSS = `
+*{box-sizing:border-box}
+body{font-family:system-ui,sans-serif;line-height:1.5;margin:0;color:#1d232a;background:#f6f7f9}
+header{display:flex;justify-content:space-between;align-items:center;gap:1rem;padding:.75rem 1.5rem;background:#1d232a;color:#fff;flex-wrap:wrap}
+header a{color:#fff}
+.brand{font-weight:700;text-decoration:none}
+nav{display:flex;gap:1rem;align-items:center;flex-wrap:wrap}
+main{max-width:34rem;margin:2rem auto;padding:0 1rem}
+.field{display:flex;flex-direction:column;margin:0 0 1rem}
+label{font-weight:600}
+input{font:inherit;padding:.5rem;border:1px solid #9aa4af;border-radius:4px}
+.invalid input{border-color:#b00020}
+.error{color:#b00020}
+button{font:inherit;padding:.5rem 1rem;border-radius:4px;border:0;background:#2459c9;color:#fff;cursor:pointer}
+form.inline{display:inline}
+nav button{background:transparent;border:1px solid #fff;padding:.2rem .6rem}
+.alert{padding:.75rem 1rem;border-radius:4px}
+.alert.error{background:#fde8eb}
+.alert.info{background:#e6f0ff}
+pre{white-space:pre-wrap;background:#fff;padding:1rem;border:1px solid #dde}
+article{border-top:1px solid #ccd;padding:1rem 0}
+`;
+
+/**
+ * Polls /unconfirmed/status so the "check your inbox" tab moves on by itself when the address
+ * is confirmed elsewhere (a phone). Without JavaScript the page's plain link does the same.
+ */
+const UNCONFIRMED_JS = `
+(function () {
+  var delay = 3000;
+  function check() {
+    fetch("/unconfirmed/status", { credentials: "same-origin", headers: { accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) {
+        if (s && s.confirmed) { location.assign("/profile"); return; }
+        delay = Math.min(delay * 1.25, 15000);
+        setTimeout(check, delay);
+      })
+      .catch(function () { setTimeout(check, 15000); });
+  }
+  setTimeout(check, delay);
+})();
+`;
+
+export function registerStatic(app: FastifyInstance): void {
+  const serve = (path: string, type: string, body: string) =>
+    app.get(path, async (_req, reply) => reply.type(type).header("cache-control", "public, max-age=3600").send(body));
+  serve("/static/app.css", "text/css; charset=utf-8", CSS);
+  serve("/static/unconfirmed.js", "text/javascript; charset=utf-8", UNCONFIRMED_JS);
+}
