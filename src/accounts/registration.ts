@@ -5,6 +5,7 @@ import type { ClientInfo, Deps, Trx } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
 import { passwordProblem } from "./passwords.ts";
+import { applyEmailChange, assertPendingAddress } from "./profile.ts";
 import { createSession, type Viewer } from "./sessions.ts";
 import { consumeCode, consumeToken, issueToken, killTokens, peekToken, type TokenClaim } from "./tokens.ts";
 
@@ -43,7 +44,7 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
       .executeTakeFirst();
     if (existing) {
       if (await startCooldown(trx, existing.id, now)) await queueSignupAttemptNotice(deps, trx, existing.email, now, client);
-      return createSession(trx, deps, { userId: existing.id, now, client, signupEmail: email.address });
+      return createSession(trx, deps, { userId: existing.id, now, client, placeholder: { email: email.address, passwordHash } });
     }
     const userId = randomUUID();
     await trx
@@ -77,7 +78,7 @@ export async function queueConfirmation(deps: Deps, trx: Trx, userId: string, em
   await deps.outbox.enqueue(trx, mail, now);
 }
 
-async function queueSignupAttemptNotice(deps: Deps, trx: Trx, to: string, now: number, client: ClientInfo): Promise<void> {
+export async function queueSignupAttemptNotice(deps: Deps, trx: Trx, to: string, now: number, client: ClientInfo): Promise<void> {
   const { baseUrl } = deps.config;
   const mail = signupAttemptMail({ to, at: now, ip: client.ip, userAgent: client.userAgent, loginUrl: `${baseUrl}/login`, resetUrl: `${baseUrl}/forgot` });
   await deps.outbox.enqueue(trx, mail, now);
@@ -87,7 +88,7 @@ async function queueSignupAttemptNotice(deps: Deps, trx: Trx, to: string, now: n
  * Claims the resend slot atomically: true when no confirmation mail went out in the last
  * RESEND_COOLDOWN_MS (and records this one), false otherwise.
  */
-async function startCooldown(trx: Trx, userId: string, now: number): Promise<boolean> {
+export async function startCooldown(trx: Trx, userId: string, now: number): Promise<boolean> {
   const result = await trx
     .updateTable("users")
     .set({ confirmation_sent_at: now })
@@ -116,20 +117,25 @@ export async function resendConfirmation(deps: Deps, viewer: Viewer, client: Cli
   });
 }
 
+/** Both kinds of address confirmation arrive at /confirm/:token. */
+const CONFIRM_PURPOSES = ["confirm", "email_change"] as const;
+
 /** GET /confirm/:token — only looks. */
 export async function checkConfirmationLink(deps: Deps, token: string): Promise<TokenClaim> {
-  const now = deps.clock.now();
-  const claim = await peekToken(deps.db.kysely, token, "confirm", now);
-  await assertCurrentAddress(deps.db.kysely, claim);
+  const claim = await peekToken(deps.db.kysely, token, CONFIRM_PURPOSES, deps.clock.now());
+  if (claim.purpose === "email_change") await assertPendingAddress(deps.db.kysely, claim);
+  else await assertCurrentAddress(deps.db.kysely, claim);
   return claim;
 }
 
 /** POST /confirm/:token — needs no session and creates none. */
-export async function confirmByLink(deps: Deps, token: string): Promise<void> {
+export async function confirmByLink(deps: Deps, token: string): Promise<TokenClaim> {
   const now = deps.clock.now();
-  await deps.db.kysely.transaction().execute(async (trx) => {
-    const claim = await consumeToken(trx, token, "confirm", now);
-    await markConfirmed(trx, claim, now);
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    const claim = await consumeToken(trx, token, CONFIRM_PURPOSES, now);
+    if (claim.purpose === "email_change") await applyEmailChange(trx, claim, now);
+    else await markConfirmed(trx, claim, now);
+    return claim;
   });
 }
 

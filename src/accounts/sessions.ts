@@ -24,11 +24,17 @@ export interface Viewer {
 
 type SessionDeps = Pick<Deps, "db" | "clock" | "config">;
 
+/** What a placeholder session remembers of the sign-up attempt it stands for. */
+export interface SignupAttempt {
+  readonly email: string;
+  readonly passwordHash: string;
+}
+
 /** Creates a session row in the caller's transaction; returns the cookie value (never stored). */
 export async function createSession(
   trx: Trx,
   deps: Pick<Deps, "config">,
-  opts: { userId: string; now: number; client: ClientInfo; signupEmail?: string },
+  opts: { userId: string; now: number; client: ClientInfo; placeholder?: SignupAttempt },
 ): Promise<string> {
   const id = randomToken();
   await trx
@@ -42,7 +48,8 @@ export async function createSession(
       expires_at: opts.now + deps.config.sessionAbsoluteTtl * 1000,
       ip: opts.client.ip,
       user_agent: opts.client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
-      signup_email: opts.signupEmail ?? null,
+      signup_email: opts.placeholder?.email ?? null,
+      signup_password_hash: opts.placeholder?.passwordHash ?? null,
     })
     .execute();
   return id;
@@ -94,4 +101,51 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
 
 export async function deleteSession(trx: Trx, sessionHash: string): Promise<void> {
   await trx.deleteFrom("sessions").where("id_hash", "=", sessionHash).execute();
+}
+
+/** Ends every session of the user (except `keepHash`, if given). Placeholder sessions included. */
+export async function deleteUserSessions(trx: Trx, userId: string, keepHash?: string): Promise<void> {
+  let q = trx.deleteFrom("sessions").where("user_id", "=", userId);
+  if (keepHash) q = q.where("id_hash", "!=", keepHash);
+  await q.execute();
+}
+
+export interface SessionSummary {
+  readonly publicId: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly current: boolean;
+}
+
+/** The user's own sessions, newest activity first (placeholder sessions are not theirs). */
+export async function listSessions(deps: SessionDeps, viewer: Viewer): Promise<SessionSummary[]> {
+  const rows = await deps.db.kysely
+    .selectFrom("sessions")
+    .select(["id_hash", "public_id", "created_at", "last_seen_at", "ip", "user_agent"])
+    .where("user_id", "=", viewer.userId)
+    .where("signup_email", "is", null)
+    .where("expires_at", ">", deps.clock.now())
+    .orderBy("last_seen_at", "desc")
+    .execute();
+  return rows.map((r) => ({
+    publicId: r.public_id,
+    createdAt: r.created_at,
+    lastSeenAt: r.last_seen_at,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    current: r.id_hash === viewer.sessionHash,
+  }));
+}
+
+/** Ends one of the user's own sessions at once. Returns false when there was none by that id. */
+export async function revokeSession(deps: SessionDeps, viewer: Viewer, publicId: string): Promise<boolean> {
+  const result = await deps.db.kysely
+    .deleteFrom("sessions")
+    .where("public_id", "=", publicId)
+    .where("user_id", "=", viewer.userId)
+    .where("signup_email", "is", null)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
 }

@@ -58,48 +58,54 @@ export async function issueToken(
 export interface TokenClaim {
   readonly userId: string;
   readonly email: string;
+  readonly purpose: TokenPurpose;
 }
+
+/** One purpose, or several that share a route (/confirm/:token serves confirm and email_change). */
+type Purposes = TokenPurpose | readonly TokenPurpose[];
+
+const asList = (p: Purposes): readonly TokenPurpose[] => (typeof p === "string" ? [p] : p);
 
 /**
  * Marks the token used in one statement (DESIGN rule 11): of any number of concurrent
  * attempts exactly one gets a row back. Throws token_invalid / token_expired otherwise.
  */
-export async function consumeToken(trx: Trx, token: string, purpose: TokenPurpose, now: number): Promise<TokenClaim> {
+export async function consumeToken(trx: Trx, token: string, purpose: Purposes, now: number): Promise<TokenClaim> {
   if (!TOKEN_PATTERN.test(token)) throw new AccountError("token_invalid");
   const row = await trx
     .updateTable("tokens")
     .set({ used_at: now })
     .where("token_hash", "=", sha256(token))
-    .where("purpose", "=", purpose)
+    .where("purpose", "in", asList(purpose))
     .where("used_at", "is", null)
     .where("expires_at", ">", now)
-    .returning(["user_id", "email"])
+    .returning(["user_id", "email", "purpose"])
     .executeTakeFirst();
   if (!row) throw await whyUnusable(trx, token, purpose, now);
-  return { userId: row.user_id, email: row.email };
+  return { userId: row.user_id, email: row.email, purpose: row.purpose };
 }
 
 /** Checks a token without using it (GET pages: mail scanners open links). */
-export async function peekToken(trx: Trx, token: string, purpose: TokenPurpose, now: number): Promise<TokenClaim> {
+export async function peekToken(trx: Trx, token: string, purpose: Purposes, now: number): Promise<TokenClaim> {
   if (!TOKEN_PATTERN.test(token)) throw new AccountError("token_invalid");
   const row = await trx
     .selectFrom("tokens")
-    .select(["user_id", "email"])
+    .select(["user_id", "email", "purpose"])
     .where("token_hash", "=", sha256(token))
-    .where("purpose", "=", purpose)
+    .where("purpose", "in", asList(purpose))
     .where("used_at", "is", null)
     .where("expires_at", ">", now)
     .executeTakeFirst();
   if (!row) throw await whyUnusable(trx, token, purpose, now);
-  return { userId: row.user_id, email: row.email };
+  return { userId: row.user_id, email: row.email, purpose: row.purpose };
 }
 
-async function whyUnusable(trx: Trx, token: string, purpose: TokenPurpose, now: number): Promise<AccountError> {
+async function whyUnusable(trx: Trx, token: string, purpose: Purposes, now: number): Promise<AccountError> {
   const row = await trx
     .selectFrom("tokens")
     .select(["expires_at", "used_at"])
     .where("token_hash", "=", sha256(token))
-    .where("purpose", "=", purpose)
+    .where("purpose", "in", asList(purpose))
     .executeTakeFirst();
   return new AccountError(row && row.used_at === null && row.expires_at <= now ? "token_expired" : "token_invalid");
 }
@@ -129,7 +135,7 @@ export async function consumeCode(
       .where("code_hmac", "=", codeHmac(opts.codeKey, opts.userId, normalised))
       .returning(["user_id", "email"])
       .executeTakeFirst();
-    if (row) return { userId: row.user_id, email: row.email };
+    if (row) return { userId: row.user_id, email: row.email, purpose: "confirm" };
   }
   await live.set((eb) => ({ code_attempts: eb("code_attempts", "+", 1) })).execute();
   return null;

@@ -16,6 +16,8 @@ export interface UsersTable {
   admin: Generated<number>;
   /** When the last confirmation email was queued: the resend cooldown reads it. */
   confirmation_sent_at: number | null;
+  /** An address change waiting for its link to be confirmed (only the latest request counts). */
+  pending_email: string | null;
 }
 
 export interface SessionsTable {
@@ -34,6 +36,8 @@ export interface SessionsTable {
    * the address as typed. Such a session reaches /unconfirmed and /resend, nothing else.
    */
   signup_email: string | null;
+  /** The password typed with that sign-up attempt (argon2id), so "Wrong address?" works as for a real account. */
+  signup_password_hash: string | null;
 }
 
 export type TokenPurpose = "confirm" | "reset" | "email_change";

@@ -43,3 +43,8 @@ export function formatDuration(seconds: number): string {
 function plural(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }
+
+/** Where a request came from, as a notice email tells it. */
+export function describeClient(client: { ip: string | null; userAgent: string | null }): string {
+  return `${client.ip ?? "an unknown address"} (${client.userAgent ?? "unknown browser"})`;
+}

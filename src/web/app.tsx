@@ -12,6 +12,8 @@ import { healthRoutes } from "./pages/health.ts";
 import { homeRoutes } from "./pages/home.tsx";
 import { loginRoutes } from "./pages/login.tsx";
 import { profileRoutes } from "./pages/profile.tsx";
+import { recoveryRoutes } from "./pages/recovery.tsx";
+import { sessionRoutes } from "./pages/sessions.tsx";
 import { registrationRoutes } from "./pages/registration.tsx";
 import { registerStatic } from "./static.ts";
 import { Alert } from "./views/layout.tsx";
@@ -88,6 +90,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   confirmRoutes(app, ctx);
   loginRoutes(app, ctx);
   profileRoutes(app, ctx);
+  sessionRoutes(app, ctx);
+  recoveryRoutes(app, ctx);
   if (config.devMailbox) devMailRoutes(app, ctx);
 
   app.setNotFoundHandler(async (req, reply) => {

@@ -100,6 +100,9 @@ export function formFields<K extends string>(body: unknown, names: readonly K[])
 export function safeNext(next: unknown): string {
   if (typeof next !== "string" || !next.startsWith("/") || next.length > 2048) return "/";
   if (/[\\\x00-\x20\x7f]/.test(next) || next.startsWith("//")) return "/";
+  // Encoded slashes/backslashes in the path (`/%5Cx`, `/%2F%2Fx`) too: harmless to a browser,
+  // an open redirect as soon as anything downstream decodes the path once more.
+  if (/%(2f|5c)/i.test(next.split(/[?#]/, 1)[0]!)) return "/";
   try {
     const url = new URL(next, "http://latchkey.invalid");
     if (url.origin !== "http://latchkey.invalid") return "/";

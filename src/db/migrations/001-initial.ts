@@ -13,6 +13,7 @@ export const initial: Migration = {
       .addColumn("confirmed_on", "bigint")
       .addColumn("admin", "integer", (c) => c.notNull().defaultTo(0))
       .addColumn("confirmation_sent_at", "bigint")
+      .addColumn("pending_email", "text")
       .execute();
     await db.schema.createIndex("users_registered_on").on("users").column("registered_on").execute();
 
@@ -27,6 +28,7 @@ export const initial: Migration = {
       .addColumn("ip", "text")
       .addColumn("user_agent", "text")
       .addColumn("signup_email", "text")
+      .addColumn("signup_password_hash", "text")
       .execute();
     await db.schema.createIndex("sessions_user_id").on("sessions").column("user_id").execute();
 

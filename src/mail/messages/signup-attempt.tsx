@@ -1,4 +1,4 @@
-import { formatTime, htmlDocument, type Mail } from "../message.tsx";
+import { describeClient, formatTime, htmlDocument, type Mail } from "../message.tsx";
 
 export interface SignupAttemptMail {
   readonly to: string;
@@ -12,7 +12,7 @@ export interface SignupAttemptMail {
 /** Sent instead of a confirmation when someone signs up with an address that has an account. */
 export function signupAttemptMail(m: SignupAttemptMail): Mail {
   const subject = "Someone tried to sign up with your address";
-  const from = `${m.ip ?? "an unknown address"} (${m.userAgent ?? "unknown browser"})`;
+  const from = describeClient(m);
   const when = formatTime(m.at);
   const text = [
     `On ${when} someone tried to create a new Latchkey account with this email address, from ${from}.`,

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { fixUnconfirmedAddress } from "../../accounts/address-fix.ts";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import { register, resendConfirmation } from "../../accounts/registration.ts";
 import { deleteSession } from "../../accounts/sessions.ts";
@@ -24,19 +25,19 @@ function RegisterForm({ csrf, email = "", errors = {} }: { csrf: string; email?:
 
 export interface UnconfirmedProps {
   readonly state: PageState;
-  readonly notice?: string | undefined;
   readonly error?: string | undefined;
+  /** Field errors of the "Wrong address?" form, and what was typed in it. */
+  readonly fix?: { readonly email: string; readonly errors: FieldErrors };
 }
 
 /** "Check your inbox": the address, the code field, resend, and a no-JS way on. */
-export function renderUnconfirmed(reply: FastifyReply, status: number, { state, notice, error }: UnconfirmedProps) {
+export function renderUnconfirmed(reply: FastifyReply, status: number, { state, error, fix }: UnconfirmedProps) {
   return page(
     reply,
     status,
     state,
     "Check your inbox",
     <>
-      {notice ? <Alert kind="info">{notice}</Alert> : null}
       {error ? <Alert>{error}</Alert> : null}
       <p>
         We sent a confirmation email to <strong>{state.viewer?.email}</strong>. Open the link in it (on any device), or
@@ -56,6 +57,15 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
           No email? Check your spam folder, then <button type="submit">send it again</button>
         </p>
       </form>
+      <details open={fix ? true : undefined}>
+        <summary>Wrong address?</summary>
+        <form method="post" action="/unconfirmed/email" novalidate>
+          <CsrfField token={state.csrf} />
+          <Field label="Correct email address" name="email" type="email" value={fix?.email} error={fix?.errors.email} autocomplete="email" />
+          <Field label="Your password" name="current_password" type="password" error={fix?.errors.current_password} autocomplete="current-password" />
+          <button type="submit">Use this address</button>
+        </form>
+      </details>
     </>,
     ["/static/unconfirmed.js"],
   );
@@ -91,8 +101,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     const state = await pageState(req, reply, ctx);
     if (!state.viewer) return toLogin(reply, "/unconfirmed");
     if (state.viewer.confirmed) return reply.redirect("/", 303);
-    const sent = (req.query as Record<string, unknown>).sent === "1";
-    return renderUnconfirmed(reply, 200, { state, notice: sent ? "We sent a new confirmation email." : undefined });
+    return renderUnconfirmed(reply, 200, { state });
   });
 
   /** Polled by the "check your inbox" tab. */
@@ -118,6 +127,24 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
       });
     }
     ctx.mailQueued();
-    return reply.redirect("/unconfirmed?sent=1", 303);
+    return reply.redirect("/unconfirmed", 303);
+  });
+
+  app.post("/unconfirmed/email", async (req, reply) => {
+    const viewer = await viewerOf(req, deps);
+    if (!viewer) return toLogin(reply, "/unconfirmed");
+    if (viewer.confirmed) return reply.redirect("/", 303);
+    let email = "";
+    try {
+      const form = formFields(req.body, ["email", "current_password"]);
+      email = form.email;
+      await fixUnconfirmedAddress(deps, viewer, form, clientInfo(req));
+    } catch (err) {
+      if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
+      const state = await pageState(req, reply, ctx);
+      return renderUnconfirmed(reply, 422, { state, fix: { email, errors: err.fields ?? {} } });
+    }
+    ctx.mailQueued();
+    return reply.redirect("/unconfirmed", 303);
   });
 }

@@ -1,0 +1,103 @@
+import type { FastifyInstance } from "fastify";
+import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
+import { checkResetLink, requestReset, resetPassword } from "../../accounts/recovery.ts";
+import { clientInfo, clearSessionCookie, formFields, type WebContext } from "../http.ts";
+import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { page, pageState, type PageState } from "./common.tsx";
+
+function ResetForm({ token, csrf, errors = {} }: { token: string; csrf: string; errors?: FieldErrors }) {
+  return (
+    <form method="post" action={`/reset/${token}`} novalidate>
+      {Object.keys(errors).length > 0 ? <Alert>Please correct the fields below.</Alert> : null}
+      <CsrfField token={csrf} />
+      <Field label="New password" name="password" type="password" error={errors.password} autocomplete="new-password" />
+      <Field label="Repeat the new password" name="confirm" type="password" error={errors.confirm} autocomplete="new-password" />
+      <button type="submit">Set the new password</button>
+    </form>
+  );
+}
+
+function badResetLink(reply: Parameters<typeof page>[0], state: PageState, err: AccountError) {
+  return page(
+    reply,
+    err.status,
+    state,
+    "This link does not work",
+    <>
+      <Alert>{err.code === "token_expired" ? "This password reset link has expired." : "This password reset link is not valid. It may have been used already, or a newer one was sent."}</Alert>
+      <p>
+        <a href="/forgot">Ask for a new link</a>.
+      </p>
+    </>,
+  );
+}
+
+export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+
+  app.get("/forgot", async (req, reply) => {
+    const state = await pageState(req, reply, ctx);
+    return page(
+      reply,
+      200,
+      state,
+      "Reset your password",
+      <form method="post" action="/forgot" novalidate>
+        <CsrfField token={state.csrf} />
+        <p>Enter the address you signed up with. If it has an account, we will email it a link to choose a new password.</p>
+        <Field label="Email" name="email" type="email" autocomplete="email" />
+        <button type="submit">Email me a link</button>
+      </form>,
+    );
+  });
+
+  // The same answer whatever the address: no account existence leaks from here.
+  app.post("/forgot", async (req, reply) => {
+    const { email } = formFields(req.body, ["email"]);
+    if (await requestReset(deps, email, clientInfo(req))) ctx.mailQueued();
+    return reply.redirect("/forgot/sent", 303);
+  });
+
+  app.get("/forgot/sent", async (req, reply) => {
+    const state = await pageState(req, reply, ctx);
+    return page(
+      reply,
+      200,
+      state,
+      "Check your inbox",
+      <p>
+        If that address has an account, a link to reset its password is on its way. It works for one hour. Nothing
+        arrived? Check your spam folder, or <a href="/forgot">ask again</a>.
+      </p>,
+    );
+  });
+
+  app.get<{ Params: { token: string } }>("/reset/:token", async (req, reply) => {
+    const state = await pageState(req, reply, ctx);
+    try {
+      await checkResetLink(deps, req.params.token);
+    } catch (err) {
+      if (!(err instanceof AccountError)) throw err;
+      return badResetLink(reply, state, err);
+    }
+    return page(reply, 200, state, "Choose a new password", <ResetForm token={req.params.token} csrf={state.csrf} />);
+  });
+
+  app.post<{ Params: { token: string } }>("/reset/:token", async (req, reply) => {
+    try {
+      const form = formFields(req.body, ["password", "confirm"]);
+      await resetPassword(deps, req.params.token, form, clientInfo(req));
+    } catch (err) {
+      if (!(err instanceof AccountError)) throw err;
+      const state = await pageState(req, reply, ctx);
+      if (err.code === "invalid_input") {
+        return page(reply, 422, state, "Choose a new password", <ResetForm token={req.params.token} csrf={state.csrf} errors={err.fields} />);
+      }
+      return badResetLink(reply, state, err);
+    }
+    ctx.mailQueued();
+    // Every session of the account ended, this browser's too: sign in again with the new password.
+    clearSessionCookie(reply, deps);
+    return reply.redirect("/login", 303);
+  });
+}
