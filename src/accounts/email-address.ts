@@ -12,6 +12,9 @@ export const EMAIL_MAX_LENGTH = 254;
 // Local part: the unquoted dot-atom of RFC 5322 plus non-ASCII letters (SMTPUTF8).
 // Quotes, backslashes, spaces, control and format characters are refused outright.
 const LOCAL_CHAR = /^[\p{L}\p{N}\p{M}!#$%&'*+/=?^_`{|}~.-]+$/u;
+// Domain as typed: letters, digits, dots (incl. the ideographic full stop), hyphens. Checked
+// before domainToASCII, which would otherwise percent-decode ("ex%61mple.com") and parse IPv4.
+const DOMAIN_CHAR = /^[\p{L}\p{N}\p{M}.\u3002-]+$/u;
 
 /** Parses an address as typed into a form. Returns the reason as a message when it is not usable. */
 export function parseEmail(input: string): EmailAddress | string {
@@ -27,8 +30,10 @@ export function parseEmail(input: string): EmailAddress | string {
     return "The part before the @ is not valid.";
   }
   if ([...local].length > 64) return "The part before the @ is too long.";
+  if (!DOMAIN_CHAR.test(domainInput)) return "The part after the @ is not a valid domain.";
   const domain = domainToASCII(domainInput.toLowerCase().replace(/\.$/, ""));
-  if (!domain || !domain.includes(".") || !/^[a-z0-9.-]+$/.test(domain) || domain.split(".").some(badLabel)) {
+  // An all-numeric last label is no top-level domain (RFC 3696 §2): "1.2.3.4" is an IP address.
+  if (!domain || !domain.includes(".") || !/^[a-z0-9.-]+$/.test(domain) || domain.split(".").some(badLabel) || /\.[0-9]+$/.test(domain)) {
     return "The part after the @ is not a valid domain.";
   }
   const address = `${local}@${domain}`;

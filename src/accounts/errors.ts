@@ -13,6 +13,8 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: "Too many attempts. Please wait and try again." },
   payload_too_large: { status: 413, message: "That request is too large." },
   not_found: { status: 404, message: "Not found." },
+  // Beyond SPEC §5's list: the bounded password-hash queue is full (issue 4). Retry shortly.
+  unavailable: { status: 503, message: "We are busy right now. Please try again in a moment." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
 import { dictionary } from "@zxcvbn-ts/language-common";
+import { AccountError } from "./errors.ts";
 
 export const PASSWORD_MAX_LENGTH = 1024;
 
@@ -38,8 +39,10 @@ export interface Hasher {
   verifyDummy(password: string): Promise<false>;
 }
 
-export function createHasher(opts: { concurrency?: number } = {}): Hasher {
-  const limit = new Semaphore(opts.concurrency ?? Math.max(1, availableParallelism()));
+export function createHasher(opts: { concurrency?: number; maxQueue?: number } = {}): Hasher {
+  const concurrency = opts.concurrency ?? Math.max(1, availableParallelism());
+  // Bounded: under a flood, excess hash work is refused (503) instead of queueing without end.
+  const limit = new Semaphore(concurrency, opts.maxQueue ?? concurrency * 32);
   let dummy: Promise<string> | undefined;
   const run = <T>(fn: () => Promise<T>) => limit.run(fn);
   const hasher: Hasher = {
@@ -68,11 +71,16 @@ export function createHasher(opts: { concurrency?: number } = {}): Hasher {
 export class Semaphore {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly maxQueue = Infinity,
+  ) {}
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    else this.active++;
+    if (this.active >= this.max) {
+      if (this.waiting.length >= this.maxQueue) throw new AccountError("unavailable", { retryAfter: 1 });
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    } else this.active++;
     try {
       return await fn();
     } finally {

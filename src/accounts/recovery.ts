@@ -47,7 +47,7 @@ export async function resetPassword(
   token: string,
   input: { password: string; confirm: string },
   client: ClientInfo,
-): Promise<void> {
+): Promise<{ email: string }> {
   const now = deps.clock.now();
   const claim = await peekToken(deps.db.kysely, token, "reset", now);
   const fields: FieldErrors = {};
@@ -57,7 +57,7 @@ export async function resetPassword(
   if (Object.keys(fields).length > 0) throw invalidInput(fields);
 
   const passwordHash = await deps.hasher.hash(input.password);
-  await deps.db.kysely.transaction().execute(async (trx) => {
+  return deps.db.kysely.transaction().execute(async (trx) => {
     const used = await consumeToken(trx, token, "reset", now);
     const user = await trx.selectFrom("users").select("email").where("id", "=", used.userId).executeTakeFirst();
     if (!user || user.email !== used.email) throw new AccountError("token_invalid");
@@ -75,5 +75,6 @@ export async function resetPassword(
     await killTokens(trx, used.userId, now);
     const notice = passwordChangedMail({ to: user.email, at: now, how: "reset", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
     await deps.outbox.enqueue(trx, notice, now);
+    return { email: user.email };
   });
 }

@@ -12,6 +12,8 @@ export type Dialect = "sqlite" | "postgres";
 export interface Db {
   readonly kysely: Kysely<Database>;
   readonly dialect: Dialect;
+  /** The PostgreSQL pool, for stores that talk to it directly (rate-limit counters). */
+  readonly pgPool?: pg.Pool;
   close(): Promise<void>;
 }
 
@@ -50,7 +52,7 @@ function openPostgres(connectionString: string): Db {
   // An idle client losing its server (restart) must not crash the process.
   pool.on("error", () => {});
   const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { kysely, dialect: "postgres", close: () => kysely.destroy() };
+  return { kysely, dialect: "postgres", pgPool: pool, close: () => kysely.destroy() };
 }
 
 export async function migrate(db: Db): Promise<MigrationResultSet> {

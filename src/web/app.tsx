@@ -15,8 +15,10 @@ import { profileRoutes } from "./pages/profile.tsx";
 import { recoveryRoutes } from "./pages/recovery.tsx";
 import { sessionRoutes } from "./pages/sessions.tsx";
 import { registrationRoutes } from "./pages/registration.tsx";
+import { createRateLimits, NO_LIMITS, type Rules } from "./rate-limits.ts";
 import { registerStatic } from "./static.ts";
 import { Alert } from "./views/layout.tsx";
+import { humanDuration } from "./views/time.ts";
 
 export const BODY_LIMIT = 64 * 1024;
 
@@ -31,6 +33,8 @@ export interface AppOptions {
   readonly deps: Deps;
   readonly mailQueued?: () => void;
   readonly logger: FastifyBaseLogger;
+  /** Rate-limit rules (defaults: DEFAULT_RULES). */
+  readonly rules?: Rules;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -47,7 +51,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
   });
-  const ctx: WebContext = { deps, mailQueued: opts.mailQueued ?? (() => {}) };
+  const limits = config.rateLimits ? createRateLimits(deps.db, opts.rules) : NO_LIMITS;
+  const ctx: WebContext = { deps, limits, mailQueued: opts.mailQueued ?? (() => {}) };
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
@@ -113,19 +118,27 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       req.log.error({ err: error }, "unhandled error");
     }
     const state = { viewer: null, csrf: "" };
+    const retryAfter = error instanceof AccountError ? error.retryAfter : undefined;
+    const scripts = retryAfter !== undefined ? ["/static/countdown.js"] : [];
     return page(
       reply,
       status,
       state,
-      status >= 500 ? "Error" : "Cannot do that",
+      status === 429 ? "Slow down" : status >= 500 ? "Error" : "Cannot do that",
       <>
         <Alert>{message}</Alert>
-        {status >= 500 ? (
+        {retryAfter !== undefined ? (
+          <p>
+            You can try again in <span data-countdown={retryAfter}>{humanDuration(retryAfter)}</span>.
+          </p>
+        ) : null}
+        {status >= 500 && status !== 503 ? (
           <p>
             Request id: <code>{req.id}</code>
           </p>
         ) : null}
       </>,
+      scripts,
     );
   });
 

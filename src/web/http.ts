@@ -5,10 +5,12 @@ import type { ClientInfo, Deps } from "../accounts/deps.ts";
 import { AccountError, invalidInput, type FieldErrors } from "../accounts/errors.ts";
 import { lookupSession, type Viewer } from "../accounts/sessions.ts";
 import { hmac, randomToken, safeEqual, TOKEN_PATTERN } from "../secrets.ts";
+import type { RateLimits } from "./rate-limits.ts";
 
 /** What every page module receives. */
 export interface WebContext {
   readonly deps: Deps;
+  readonly limits: RateLimits;
   /** Called after a flow queued mail, so the in-process worker sends it now. */
   readonly mailQueued: () => void;
 }

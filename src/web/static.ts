@@ -44,9 +44,25 @@ const UNCONFIRMED_JS = `
 })();
 `;
 
+/** Counts a "try again in …" down to zero, so the visitor knows when to retry. */
+const COUNTDOWN_JS = `
+(function () {
+  var el = document.querySelector("[data-countdown]");
+  if (!el) return;
+  var left = parseInt(el.getAttribute("data-countdown"), 10);
+  function show() {
+    var m = Math.floor(left / 60), s = left % 60;
+    el.textContent = left <= 0 ? "a moment — reload the page" : (m ? m + " min " : "") + s + " s";
+    if (left-- > 0) setTimeout(show, 1000);
+  }
+  show();
+})();
+`;
+
 export function registerStatic(app: FastifyInstance): void {
   const serve = (path: string, type: string, body: string) =>
     app.get(path, async (_req, reply) => reply.type(type).header("cache-control", "public, max-age=3600").send(body));
   serve("/static/app.css", "text/css; charset=utf-8", CSS);
   serve("/static/unconfirmed.js", "text/javascript; charset=utf-8", UNCONFIRMED_JS);
+  serve("/static/countdown.js", "text/javascript; charset=utf-8", COUNTDOWN_JS);
 }

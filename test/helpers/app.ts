@@ -53,6 +53,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     DATABASE_URL: database.url,
     SECRET_KEY: randomBytes(32).toString("base64url"),
     LOG_LEVEL: "silent",
+    // Flow tests send many requests from 127.0.0.1; the rate-limit tests pass RATE_LIMITS=on
+    // (the default of a real deployment) themselves.
+    RATE_LIMITS: "off",
     ...(sink ? { SMTP_URL: sink.url } : {}),
     ...options.env,
   });

@@ -26,9 +26,10 @@ export class Client {
     const res = await fetch(new URL(path, this.baseUrl), { method, headers, body: init.body, redirect: "manual" });
     for (const line of res.headers.getSetCookie()) {
       const c = parseSetCookie(line);
+      if (!c.name) continue;
       const expired = c.maxAge !== undefined ? c.maxAge <= 0 : c.expires !== undefined && c.expires.getTime() <= Date.now();
       if (expired) this.cookies.delete(c.name);
-      else this.cookies.set(c.name, c.value);
+      else this.cookies.set(c.name, c.value ?? "");
     }
     const text = await res.text();
     const token = /name="_csrf" value="([^"]+)"/.exec(text)?.[1];

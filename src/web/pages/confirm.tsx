@@ -46,6 +46,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!viewer) return toLogin(reply, "/unconfirmed");
     try {
       const { code } = formFields(req.body, ["code"]);
+      await ctx.limits.hit([["code_ip", req.ip]]);
       await confirmByCode(deps, viewer, code);
     } catch (err) {
       if (!(err instanceof AccountError) || !["token_invalid", "invalid_input"].includes(err.code)) throw err;

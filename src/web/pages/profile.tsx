@@ -5,7 +5,7 @@ import type { Viewer } from "../../accounts/sessions.ts";
 import { formatTime } from "../../mail/message.tsx";
 import { clientInfo, formFields, setSessionCookie, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
-import { page, pageState, toLogin, type PageState } from "./common.tsx";
+import { countWrongPassword, page, pageState, toLogin, type PageState } from "./common.tsx";
 
 type Form = "password" | "email";
 
@@ -95,7 +95,9 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (gate.redirect) return gate.redirect;
     try {
       const form = formFields(req.body, ["current_password", "password", "confirm"]);
-      const session = await changePassword(deps, gate.state.viewer, form, clientInfo(req));
+      const account = gate.state.viewer.email.toLowerCase();
+      await ctx.limits.assertNotBackingOff(account);
+      const session = await changePassword(deps, gate.state.viewer, form, clientInfo(req)).catch((err) => countWrongPassword(ctx, account, err));
       setSessionCookie(reply, deps, session);
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
@@ -112,7 +114,9 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
     try {
       const form = formFields(req.body, ["email", "current_password"]);
       email = form.email;
-      await requestEmailChange(deps, gate.state.viewer, form, clientInfo(req));
+      const account = gate.state.viewer.email.toLowerCase();
+      await ctx.limits.assertNotBackingOff(account);
+      await requestEmailChange(deps, gate.state.viewer, form, clientInfo(req)).catch((err) => countWrongPassword(ctx, account, err));
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
       return renderProfile(reply, gate.state, { status: 422, form: "email", email, errors: err.fields ?? {} });

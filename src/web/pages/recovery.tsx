@@ -3,6 +3,7 @@ import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import { checkResetLink, requestReset, resetPassword } from "../../accounts/recovery.ts";
 import { clientInfo, clearSessionCookie, formFields, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { accountKey } from "../rate-limits.ts";
 import { page, pageState, type PageState } from "./common.tsx";
 
 function ResetForm({ token, csrf, errors = {} }: { token: string; csrf: string; errors?: FieldErrors }) {
@@ -54,7 +55,12 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
   // The same answer whatever the address: no account existence leaks from here.
   app.post("/forgot", async (req, reply) => {
     const { email } = formFields(req.body, ["email"]);
-    if (await requestReset(deps, email, clientInfo(req))) ctx.mailQueued();
+    const client = clientInfo(req);
+    await ctx.limits.hit([
+      ["forgot_ip", client.ip ?? ""],
+      ["forgot_account", accountKey(email)],
+    ]);
+    if (await requestReset(deps, email, client)) ctx.mailQueued();
     return reply.redirect("/forgot/sent", 303);
   });
 
@@ -86,7 +92,8 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.post<{ Params: { token: string } }>("/reset/:token", async (req, reply) => {
     try {
       const form = formFields(req.body, ["password", "confirm"]);
-      await resetPassword(deps, req.params.token, form, clientInfo(req));
+      const { email } = await resetPassword(deps, req.params.token, form, clientInfo(req));
+      await ctx.limits.signInSucceeded(email.toLowerCase());
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
       const state = await pageState(req, reply, ctx);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { fixUnconfirmedAddress } from "../../accounts/address-fix.ts";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
+import { countWrongPassword } from "./common.tsx";
 import { register, resendConfirmation } from "../../accounts/registration.ts";
 import { deleteSession } from "../../accounts/sessions.ts";
 import { applyErrorHeaders, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
@@ -84,7 +85,9 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     try {
       const form = formFields(req.body, ["email", "password", "confirm"]);
       email = form.email;
-      const session = await register(deps, form, clientInfo(req));
+      const client = clientInfo(req);
+      await ctx.limits.hit([["register_ip", client.ip ?? ""]]);
+      const session = await register(deps, form, client);
       const previous = await viewerOf(req, deps);
       if (previous) await deleteSession(deps.db.kysely, previous.sessionHash);
       setSessionCookie(reply, deps, session);
@@ -116,15 +119,15 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     if (!viewer) return toLogin(reply, "/unconfirmed");
     if (viewer.confirmed) return reply.redirect("/", 303);
     try {
+      const account = viewer.email.toLowerCase();
+      await ctx.limits.check("resend_account", account);
       await resendConfirmation(deps, viewer, clientInfo(req));
+      await ctx.limits.hit([["resend_account", account]]);
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "rate_limited") throw err;
       applyErrorHeaders(reply, err);
       const state = await pageState(req, reply, ctx);
-      return renderUnconfirmed(reply, 429, {
-        state,
-        error: `We sent an email less than a minute ago. You can ask for another in ${err.retryAfter} seconds.`,
-      });
+      return renderUnconfirmed(reply, 429, { state, error: `We sent you an email very recently. You can ask for another in ${err.retryAfter} seconds.` });
     }
     ctx.mailQueued();
     return reply.redirect("/unconfirmed", 303);
@@ -135,10 +138,12 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     if (!viewer) return toLogin(reply, "/unconfirmed");
     if (viewer.confirmed) return reply.redirect("/", 303);
     let email = "";
+    const account = viewer.email.toLowerCase();
     try {
       const form = formFields(req.body, ["email", "current_password"]);
       email = form.email;
-      await fixUnconfirmedAddress(deps, viewer, form, clientInfo(req));
+      await ctx.limits.assertNotBackingOff(account);
+      await fixUnconfirmedAddress(deps, viewer, form, clientInfo(req)).catch((err) => countWrongPassword(ctx, account, err));
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
       const state = await pageState(req, reply, ctx);
