@@ -25,6 +25,8 @@ export interface Config {
   readonly trustProxy: string[];
   readonly rateLimits: boolean;
   readonly logLevel: string;
+  /** auth_events older than this many days are pruned. */
+  readonly auditRetentionDays: number;
   /** The dev mailbox is on when there is no SMTP server and this is not production. */
   readonly devMailbox: boolean;
 }
@@ -58,6 +60,7 @@ const schema = z.object({
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(1).max(1024).default(8),
   TRUST_PROXY: z.string().optional(),
   RATE_LIMITS: z.enum(["on", "off"]).default("on"),
+  AUDIT_RETENTION_DAYS: ttl.default(180),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -108,6 +111,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy,
     rateLimits: e.RATE_LIMITS === "on",
     logLevel: e.LOG_LEVEL,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     devMailbox: !e.SMTP_URL && !production,
   });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { systemClock, type Clock, type Deps } from "./accounts/deps.ts";
+import { pruneEvents } from "./accounts/audit.ts";
 import { createHasher } from "./accounts/passwords.ts";
 import type { Config } from "./config.ts";
 import { migrate, openDb } from "./db/index.ts";
@@ -57,12 +58,20 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+const PRUNE_EVERY_MS = 3600_000;
+
+/** The mail worker, plus the hourly pruning of old audit events (one job for background work). */
 export function runWorker(core: Core, options?: WorkerOptions): RunningWorker {
   const transport = core.makeTransport();
   const worker = startWorker({ db: core.deps.db, clock: core.deps.clock, outbox: core.deps.outbox, transport, log: core.log }, options);
+  const prune = () =>
+    pruneEvents(core.deps, core.deps.config.auditRetentionDays).catch((err: unknown) => core.log.warn({ err }, "pruning auth_events failed"));
+  void prune();
+  const timer = setInterval(prune, PRUNE_EVERY_MS).unref();
   return {
     worker,
     async stop() {
+      clearInterval(timer);
       await worker.stop();
       transport.close();
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { invalidInput } from "./errors.ts";
@@ -43,6 +44,7 @@ export async function fixUnconfirmedAddress(
   const now = deps.clock.now();
   await kysely.transaction().execute(async (trx) => {
     const owner = await trx.selectFrom("users").select(["id", "email"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
+    await recordEvent(trx, { type: "address_fixed", userId: viewer.userId, outcome: owner ? "existing_account" : "ok", client, now });
     if (!viewer.signupAttempt) await killTokens(trx, viewer.userId, now, "confirm");
     const session = trx.updateTable("sessions").where("id_hash", "=", viewer.sessionHash);
     if (owner) {

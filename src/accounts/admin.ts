@@ -1,5 +1,8 @@
 import { randomUUID } from "node:crypto";
+import { recordEvent } from "./audit.ts";
 import type { Deps } from "./deps.ts";
+
+const CLI = { ip: null, userAgent: "latchkey create-admin" };
 import { parseEmail } from "./email-address.ts";
 import { invalidInput } from "./errors.ts";
 import { passwordProblem } from "./passwords.ts";
@@ -15,13 +18,18 @@ export async function createAdmin(deps: Deps, emailInput: string, askPassword: (
   if (typeof email === "string") throw invalidInput({ email });
   // Only a confirmed account is promoted as it stands: an unconfirmed one may have been
   // registered by anyone who typed this address, with a password they know.
-  const promoted = await deps.db.kysely
-    .updateTable("users")
-    .set({ admin: 1 })
-    .where("email_canonical", "=", email.canonical)
-    .where("confirmed", "=", 1)
-    .executeTakeFirst();
-  if (promoted.numUpdatedRows > 0n) return "promoted";
+  const promoted = await deps.db.kysely.transaction().execute(async (trx) => {
+    const user = await trx
+      .updateTable("users")
+      .set({ admin: 1 })
+      .where("email_canonical", "=", email.canonical)
+      .where("confirmed", "=", 1)
+      .returning("id")
+      .executeTakeFirst();
+    if (user) await recordEvent(trx, { type: "admin_promoted", userId: user.id, outcome: "ok", client: CLI, now: deps.clock.now() });
+    return user !== undefined;
+  });
+  if (promoted) return "promoted";
 
   const password = await askPassword();
   const problem = passwordProblem(password, deps.config.passwordMinLength, email.address);
@@ -32,6 +40,7 @@ export async function createAdmin(deps: Deps, emailInput: string, askPassword: (
     const existing = await trx.selectFrom("users").select(["id", "confirmed"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
     if (existing?.confirmed === 1) {
       await trx.updateTable("users").set({ admin: 1 }).where("id", "=", existing.id).execute();
+      await recordEvent(trx, { type: "admin_promoted", userId: existing.id, outcome: "ok", client: CLI, now });
       return "promoted";
     }
     if (existing) {
@@ -44,12 +53,15 @@ export async function createAdmin(deps: Deps, emailInput: string, askPassword: (
         .execute();
       await trx.deleteFrom("sessions").where("user_id", "=", existing.id).execute();
       await killTokens(trx, existing.id, now);
+      await recordEvent(trx, { type: "admin_promoted", userId: existing.id, outcome: "took_over_unconfirmed", client: CLI, now });
       return "promoted";
     }
+    const id = randomUUID();
+    await recordEvent(trx, { type: "admin_created", userId: id, outcome: "ok", client: CLI, now });
     await trx
       .insertInto("users")
       .values({
-        id: randomUUID(),
+        id,
         email: email.address,
         email_canonical: email.canonical,
         password_hash: passwordHash,

@@ -1,8 +1,9 @@
+import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { AccountError } from "./errors.ts";
 import { PASSWORD_MAX_LENGTH } from "./passwords.ts";
-import { createSession } from "./sessions.ts";
+import { createSession, deleteSession, type Viewer } from "./sessions.ts";
 
 export interface LoginResult {
   /** The new session's cookie value. */
@@ -30,13 +31,27 @@ export async function login(deps: Deps, input: { email: string; password: string
           .where("email_canonical", "=", email.canonical)
           .executeTakeFirst();
   const ok = user ? await deps.hasher.verify(user.password_hash, password) : await deps.hasher.verifyDummy(password);
-  if (!user || !ok) throw new AccountError("invalid_credentials");
+  const now = deps.clock.now();
+  if (!user || !ok) {
+    const outcome = user ? "wrong_password" : "unknown_account";
+    await recordEvent(deps.db.kysely, { type: "login_failed", userId: user?.id ?? null, outcome, client, now });
+    throw new AccountError("invalid_credentials");
+  }
 
   const rehash = deps.hasher.needsRehash(user.password_hash) ? await deps.hasher.hash(password) : undefined;
-  const now = deps.clock.now();
   const session = await deps.db.kysely.transaction().execute(async (trx) => {
     if (rehash) await trx.updateTable("users").set({ password_hash: rehash }).where("id", "=", user.id).execute();
+    await recordEvent(trx, { type: "login_ok", userId: user.id, outcome: "ok", client, now });
     return createSession(trx, deps, { userId: user.id, now, client });
   });
   return { session, confirmed: user.confirmed === 1 };
+}
+
+/** Signs out: the server-side session is deleted, so the cookie is dead wherever it was copied. */
+export async function logout(deps: Deps, viewer: Viewer, client: ClientInfo): Promise<void> {
+  const now = deps.clock.now();
+  await deps.db.kysely.transaction().execute(async (trx) => {
+    await deleteSession(trx, viewer.sessionHash);
+    await recordEvent(trx, { type: "logout", userId: viewer.userId, outcome: "ok", client, now });
+  });
 }

@@ -60,7 +60,11 @@ export function createHasher(opts: { concurrency?: number; maxQueue?: number } =
       return !h.startsWith(`$argon2id$v=19$m=${memoryCost},t=${timeCost},p=${parallelism}$`);
     },
     verifyDummy: async (password) => {
-      dummy ??= hasher.hash("latchkey dummy password for timing");
+      // Not cached when refused (full queue): a rejected promise would 503 every unknown email.
+      dummy ??= hasher.hash("latchkey dummy password for timing").catch((err: unknown) => {
+        dummy = undefined;
+        throw err;
+      });
       await hasher.verify(await dummy, password);
       return false;
     },

@@ -1,5 +1,6 @@
 import { emailChangeMail, emailChangeNoticeMail } from "../mail/messages/email-change.tsx";
 import { passwordChangedMail } from "../mail/messages/password-changed.tsx";
+import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
@@ -40,6 +41,7 @@ export async function changePassword(
     await killTokens(trx, viewer.userId, now);
     const notice = passwordChangedMail({ to: viewer.email, at: now, how: "change", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
     await deps.outbox.enqueue(trx, notice, now);
+    await recordEvent(trx, { type: "password_changed", userId: viewer.userId, outcome: "ok", client, now });
     return createSession(trx, deps, { userId: viewer.userId, now, client });
   });
 }
@@ -66,7 +68,9 @@ export async function requestEmailChange(
     await trx.updateTable("users").set({ pending_email: email.address }).where("id", "=", viewer.userId).execute();
     const resetUrl = `${deps.config.baseUrl}/forgot`;
     await deps.outbox.enqueue(trx, emailChangeNoticeMail({ to: viewer.email, newEmail: email.address, at: now, resetUrl, ...client }), now);
-    if (await addressTaken(trx, email.canonical, viewer.userId)) return;
+    const taken = await addressTaken(trx, email.canonical, viewer.userId);
+    await recordEvent(trx, { type: "email_change_requested", userId: viewer.userId, outcome: taken ? "address_taken" : "ok", client, now });
+    if (taken) return;
     const ttlSeconds = deps.config.emailChangeTokenTtl;
     const issued = await issueToken(trx, { userId: viewer.userId, purpose: "email_change", email: email.address, ttlSeconds, now });
     const link = `${deps.config.baseUrl}/confirm/${issued.token}`;

@@ -1,5 +1,6 @@
 import { passwordChangedMail } from "../mail/messages/password-changed.tsx";
 import { resetMail } from "../mail/messages/reset.tsx";
+import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
@@ -15,10 +16,14 @@ import { consumeToken, issueToken, killTokens, peekToken } from "./tokens.ts";
  */
 export async function requestReset(deps: Deps, emailInput: string, client: ClientInfo): Promise<boolean> {
   const email = parseEmail(emailInput);
-  if (typeof email === "string") return false;
   const now = deps.clock.now();
   return deps.db.kysely.transaction().execute(async (trx) => {
-    const user = await trx.selectFrom("users").select(["id", "email"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
+    const user =
+      typeof email === "string"
+        ? undefined
+        : await trx.selectFrom("users").select(["id", "email"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
+    // Recorded for unknown addresses too: the audit trail shows probing, and both paths write.
+    await recordEvent(trx, { type: "reset_requested", userId: user?.id ?? null, outcome: user ? "ok" : "unknown_account", client, now });
     if (!user) return false;
     await killTokens(trx, user.id, now, "reset");
     const ttlSeconds = deps.config.resetTokenTtl;
@@ -75,6 +80,7 @@ export async function resetPassword(
     await killTokens(trx, used.userId, now);
     const notice = passwordChangedMail({ to: user.email, at: now, how: "reset", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
     await deps.outbox.enqueue(trx, notice, now);
+    await recordEvent(trx, { type: "reset_done", userId: used.userId, outcome: "ok", client, now });
     return { email: user.email };
   });
 }

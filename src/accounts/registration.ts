@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { confirmationMail } from "../mail/messages/confirm.tsx";
 import { signupAttemptMail } from "../mail/messages/signup-attempt.tsx";
+import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
@@ -43,6 +44,7 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
       .where("email_canonical", "=", email.canonical)
       .executeTakeFirst();
     if (existing) {
+      await recordEvent(trx, { type: "register", userId: existing.id, outcome: "existing_account", client, now });
       if (await startCooldown(trx, existing.id, now)) await queueSignupAttemptNotice(deps, trx, existing.email, now, client);
       return createSession(trx, deps, { userId: existing.id, now, client, placeholder: { email: email.address, passwordHash } });
     }
@@ -60,6 +62,7 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
       })
       .execute();
     await queueConfirmation(deps, trx, userId, email.address, now);
+    await recordEvent(trx, { type: "register", userId, outcome: "ok", client, now });
     return createSession(trx, deps, { userId, now, client });
   });
 }
@@ -108,6 +111,7 @@ export async function resendConfirmation(deps: Deps, viewer: Viewer, client: Cli
       const retryAfter = Math.max(1, Math.ceil(((last.confirmation_sent_at ?? now) + RESEND_COOLDOWN_MS - now) / 1000));
       throw new AccountError("rate_limited", { message: "A confirmation email was sent less than a minute ago.", retryAfter });
     }
+    await recordEvent(trx, { type: "resend", userId: viewer.userId, outcome: viewer.signupAttempt ? "existing_account" : "ok", client, now });
     if (viewer.signupAttempt) {
       const owner = await trx.selectFrom("users").select("email").where("id", "=", viewer.userId).executeTakeFirstOrThrow();
       await queueSignupAttemptNotice(deps, trx, owner.email, now, client);
@@ -129,24 +133,27 @@ export async function checkConfirmationLink(deps: Deps, token: string): Promise<
 }
 
 /** POST /confirm/:token — needs no session and creates none. */
-export async function confirmByLink(deps: Deps, token: string): Promise<TokenClaim> {
+export async function confirmByLink(deps: Deps, token: string, client: ClientInfo): Promise<TokenClaim> {
   const now = deps.clock.now();
   return deps.db.kysely.transaction().execute(async (trx) => {
     const claim = await consumeToken(trx, token, CONFIRM_PURPOSES, now);
     if (claim.purpose === "email_change") await applyEmailChange(trx, claim, now);
     else await markConfirmed(trx, claim, now);
+    const type = claim.purpose === "email_change" ? "email_changed" : "confirm";
+    await recordEvent(trx, { type, userId: claim.userId, outcome: "ok", client, now });
     return claim;
   });
 }
 
 /** POST /confirm — the 8-character code, by the signed-in unconfirmed user. */
-export async function confirmByCode(deps: Deps, viewer: Viewer, code: string): Promise<void> {
+export async function confirmByCode(deps: Deps, viewer: Viewer, code: string, client: ClientInfo): Promise<void> {
   if (viewer.confirmed) return;
   if (viewer.signupAttempt) throw new AccountError("token_invalid");
   const now = deps.clock.now();
   const confirmed = await deps.db.kysely.transaction().execute(async (trx) => {
     const claim = await consumeCode(trx, { userId: viewer.userId, email: viewer.email, code, codeKey: deps.keys.code, now });
     if (claim) await markConfirmed(trx, claim, now);
+    await recordEvent(trx, { type: "confirm", userId: viewer.userId, outcome: claim ? "ok" : "wrong_code", client, now });
     return claim !== null;
   });
   // Thrown after the commit: a wrong code's strike must stick.

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { randomToken, sha256, TOKEN_PATTERN } from "../secrets.ts";
+import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
 
 /** Last-seen is written at most this often, so a signed-in page view is a read, not a write. */
@@ -140,12 +141,17 @@ export async function listSessions(deps: SessionDeps, viewer: Viewer): Promise<S
 }
 
 /** Ends one of the user's own sessions at once. Returns false when there was none by that id. */
-export async function revokeSession(deps: SessionDeps, viewer: Viewer, publicId: string): Promise<boolean> {
-  const result = await deps.db.kysely
-    .deleteFrom("sessions")
-    .where("public_id", "=", publicId)
-    .where("user_id", "=", viewer.userId)
-    .where("signup_email", "is", null)
-    .executeTakeFirst();
-  return result.numDeletedRows > 0n;
+export async function revokeSession(deps: SessionDeps, viewer: Viewer, publicId: string, client: ClientInfo): Promise<boolean> {
+  const now = deps.clock.now();
+  return deps.db.kysely.transaction().execute(async (trx) => {
+    const result = await trx
+      .deleteFrom("sessions")
+      .where("public_id", "=", publicId)
+      .where("user_id", "=", viewer.userId)
+      .where("signup_email", "is", null)
+      .executeTakeFirst();
+    if (result.numDeletedRows === 0n) return false;
+    await recordEvent(trx, { type: "session_revoked", userId: viewer.userId, outcome: "ok", client, now });
+    return true;
+  });
 }

@@ -77,8 +77,39 @@ export interface OutboxTable {
   last_error: string | null;
 }
 
+export type AuthEventType =
+  | "register"
+  | "confirm"
+  | "resend"
+  | "login_ok"
+  | "login_failed"
+  | "logout"
+  | "reset_requested"
+  | "reset_done"
+  | "password_changed"
+  | "email_change_requested"
+  | "email_changed"
+  | "address_fixed"
+  | "session_revoked"
+  | "rate_limited"
+  | "admin_created"
+  | "admin_promoted";
+
+/** Append-only. Never a password, token, session id or email body. */
+export interface AuthEventsTable {
+  id: string;
+  type: AuthEventType;
+  user_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  /** ok | failed | duplicate | unknown_account | limited … */
+  outcome: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
+  auth_events: AuthEventsTable;
   sessions: SessionsTable;
   tokens: TokensTable;
   outbox: OutboxTable;

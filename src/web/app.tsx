@@ -4,7 +4,7 @@ import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import type { Deps } from "../accounts/deps.ts";
 import { AccountError, ERROR_CATALOGUE } from "../accounts/errors.ts";
-import { applyErrorHeaders, csrfValid, type WebContext } from "./http.ts";
+import { applyErrorHeaders, auditRateLimited, csrfValid, type WebContext } from "./http.ts";
 import { page, pageState } from "./pages/common.tsx";
 import { confirmRoutes } from "./pages/confirm.tsx";
 import { devMailRoutes } from "./pages/dev-mail.tsx";
@@ -111,6 +111,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       status = error.status;
       message = error.message;
       applyErrorHeaders(reply, error);
+      if (error.code === "rate_limited") await auditRateLimited(req, deps);
     } else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
       status = error.statusCode;
       message = status === 413 ? ERROR_CATALOGUE.payload_too_large.message : "The request could not be read.";

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
+import { recordEvent } from "../accounts/audit.ts";
 import type { ClientInfo, Deps } from "../accounts/deps.ts";
 import { AccountError, invalidInput, type FieldErrors } from "../accounts/errors.ts";
 import { lookupSession, type Viewer } from "../accounts/sessions.ts";
@@ -118,6 +119,18 @@ export function safeNext(next: unknown): string {
 
 export function render(reply: FastifyReply, status: number, page: VNode): FastifyReply {
   return reply.code(status).type("text/html; charset=utf-8").send(`<!doctype html>${renderToString(page)}`);
+}
+
+/** A refused request leaves a trace in the audit log (best effort: the refusal stands anyway). */
+export async function auditRateLimited(req: FastifyRequest, deps: Deps): Promise<void> {
+  const viewer = await viewerOf(req, deps).catch(() => null);
+  await recordEvent(deps.db.kysely, {
+    type: "rate_limited",
+    userId: viewer?.userId ?? null,
+    outcome: `${req.method} ${req.routeOptions.url ?? "?"}`,
+    client: clientInfo(req),
+    now: deps.clock.now(),
+  }).catch((err: unknown) => req.log.warn({ err }, "could not record rate_limited event"));
 }
 
 /** Rate-limited answers carry Retry-After (seconds). */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
 import { checkConfirmationLink, confirmByCode, confirmByLink } from "../../accounts/registration.ts";
-import { formFields, viewerOf, type WebContext } from "../http.ts";
+import { clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField } from "../views/layout.tsx";
 import { page, pageState, toLogin } from "./common.tsx";
 import { renderUnconfirmed } from "./registration.tsx";
@@ -33,7 +33,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.post<{ Params: { token: string } }>("/confirm/:token", async (req, reply) => {
     try {
-      await confirmByLink(deps, req.params.token);
+      await confirmByLink(deps, req.params.token, clientInfo(req));
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
       return invalidLink(reply, await pageState(req, reply, ctx), err);
@@ -47,7 +47,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
     try {
       const { code } = formFields(req.body, ["code"]);
       await ctx.limits.hit([["code_ip", req.ip]]);
-      await confirmByCode(deps, viewer, code);
+      await confirmByCode(deps, viewer, code, clientInfo(req));
     } catch (err) {
       if (!(err instanceof AccountError) || !["token_invalid", "invalid_input"].includes(err.code)) throw err;
       const state = await pageState(req, reply, ctx);

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
 import { accountKey } from "../rate-limits.ts";
-import { login } from "../../accounts/login.ts";
+import { login, logout } from "../../accounts/login.ts";
 import { deleteSession } from "../../accounts/sessions.ts";
 import { clearSessionCookie, clientInfo, formFields, safeNext, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
@@ -65,7 +65,7 @@ export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.post("/logout", async (req, reply) => {
     const viewer = await viewerOf(req, deps);
-    if (viewer) await deleteSession(deps.db.kysely, viewer.sessionHash);
+    if (viewer) await logout(deps, viewer, clientInfo(req));
     clearSessionCookie(reply, deps);
     return reply.redirect("/", 303);
   });

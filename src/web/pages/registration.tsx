@@ -4,7 +4,7 @@ import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import { countWrongPassword } from "./common.tsx";
 import { register, resendConfirmation } from "../../accounts/registration.ts";
 import { deleteSession } from "../../accounts/sessions.ts";
-import { applyErrorHeaders, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
+import { applyErrorHeaders, auditRateLimited, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
 
@@ -126,6 +126,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "rate_limited") throw err;
       applyErrorHeaders(reply, err);
+      await auditRateLimited(req, deps);
       const state = await pageState(req, reply, ctx);
       return renderUnconfirmed(reply, 429, { state, error: `We sent you an email very recently. You can ask for another in ${err.retryAfter} seconds.` });
     }

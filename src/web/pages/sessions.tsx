@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { listSessions, revokeSession } from "../../accounts/sessions.ts";
 import { formatTime } from "../../mail/message.tsx";
-import { clearSessionCookie, type WebContext } from "../http.ts";
+import { clearSessionCookie, clientInfo, type WebContext } from "../http.ts";
 import { CsrfField } from "../views/layout.tsx";
 import { summariseUserAgent } from "../views/user-agent.ts";
 import { page } from "./common.tsx";
@@ -61,7 +61,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: WebContext): void {
     const { viewer } = gate.state;
     const sessions = await listSessions(deps, viewer);
     const target = sessions.find((s) => s.publicId === req.params.id);
-    if (!target || !(await revokeSession(deps, viewer, req.params.id))) {
+    if (!target || !(await revokeSession(deps, viewer, req.params.id, clientInfo(req)))) {
       return reply.callNotFound();
     }
     if (target.current) {
