@@ -15,6 +15,7 @@ import { profileRoutes } from "./pages/profile.tsx";
 import { recoveryRoutes } from "./pages/recovery.tsx";
 import { sessionRoutes } from "./pages/sessions.tsx";
 import { registrationRoutes } from "./pages/registration.tsx";
+import { apiRoutes } from "./api/routes.ts";
 import { createRateLimits, NO_LIMITS, type Rules } from "./rate-limits.ts";
 import { registerStatic } from "./static.ts";
 import { Alert } from "./views/layout.tsx";
@@ -82,8 +83,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   // Every form POST needs a valid _csrf; checked before any route runs, so nothing changes.
+  // (The JSON API has its own cross-site check: api/respond.ts.)
   app.addHook("preHandler", async (req, reply) => {
-    if (req.method !== "POST" || csrfValid(req, deps)) return;
+    if (req.method !== "POST" || req.url.startsWith("/api/") || csrfValid(req, deps)) return;
     const state = await pageState(req, reply, ctx);
     return page(reply, 403, state, "Form expired", <Alert>This form has expired or did not come from this site. Go back, reload the page and try again.</Alert>);
   });
@@ -97,6 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   profileRoutes(app, ctx);
   sessionRoutes(app, ctx);
   recoveryRoutes(app, ctx);
+  apiRoutes(app, ctx);
   if (config.devMailbox) devMailRoutes(app, ctx);
 
   app.setNotFoundHandler(async (req, reply) => {

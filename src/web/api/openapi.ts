@@ -1,0 +1,142 @@
+import { ERROR_CATALOGUE } from "../../accounts/errors.ts";
+
+const json = (schema: object) => ({ content: { "application/json": { schema } } });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const strings = (...names: string[]) => ({
+  type: "object",
+  required: names,
+  properties: Object.fromEntries(names.map((n) => [n, { type: "string" }])),
+});
+const error = (description: string) => ({ description, ...json(ref("Error")) });
+const body = (schema: object) => ({ required: true, ...json(schema) });
+
+/** Error responses every route may give, by the statuses of the catalogue. */
+const commonErrors = {
+  "403": error("forbidden (cross-site request) or email_unconfirmed"),
+  "413": error("payload_too_large"),
+  "422": error("invalid_input, with `fields`"),
+  "429": error("rate_limited, with a Retry-After header"),
+};
+
+/** The OpenAPI 3.1 description of /api/v1, served at /api/openapi.json. */
+export const OPENAPI = {
+  openapi: "3.1.0",
+  info: {
+    title: "Latchkey JSON API",
+    version: "1",
+    description:
+      "Every flow of the HTML pages, as JSON. Uses the same `session` cookie. Cross-site requests are refused by Origin / Sec-Fetch-Site; no CSRF field is needed.",
+  },
+  servers: [{ url: "/api/v1" }],
+  components: {
+    securitySchemes: { session: { type: "apiKey", in: "cookie", name: "session" } },
+    schemas: {
+      Error: {
+        type: "object",
+        required: ["error"],
+        properties: {
+          error: {
+            type: "object",
+            required: ["code", "message"],
+            properties: {
+              code: { type: "string", enum: Object.keys(ERROR_CATALOGUE) },
+              message: { type: "string" },
+              fields: { type: "object", additionalProperties: { type: "string" } },
+            },
+          },
+        },
+      },
+      User: {
+        type: "object",
+        properties: {
+          email: { type: "string" },
+          confirmed: { type: "boolean" },
+          admin: { type: "boolean" },
+          registered_on: { type: "string", format: "date-time" },
+          confirmed_on: { type: ["string", "null"], format: "date-time" },
+          pending_email: { type: ["string", "null"] },
+        },
+      },
+      Session: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          created_at: { type: "string", format: "date-time" },
+          last_seen_at: { type: "string", format: "date-time" },
+          ip: { type: ["string", "null"] },
+          user_agent: { type: ["string", "null"] },
+          current: { type: "boolean" },
+        },
+      },
+    },
+  },
+  paths: {
+    "/register": {
+      post: {
+        summary: "Sign up (same answer when the address is taken; its owner is emailed instead)",
+        requestBody: body(strings("email", "password", "confirm")),
+        responses: { "201": { description: "Signed in, unconfirmed; `session` cookie set", ...json({ type: "object", properties: { user: ref("User") } }) }, ...commonErrors },
+      },
+    },
+    "/login": {
+      post: {
+        summary: "Sign in",
+        requestBody: body(strings("email", "password")),
+        responses: { "200": { description: "New `session` cookie", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("invalid_credentials"), ...commonErrors },
+      },
+    },
+    "/logout": { post: { summary: "Sign out (server-side session deleted)", responses: { "204": { description: "Signed out" } } } },
+    "/confirm": {
+      post: {
+        summary: "Confirm an address with the link's token (no session needed) or the code (signed in)",
+        requestBody: body({ type: "object", properties: { token: { type: "string" }, code: { type: "string" } } }),
+        responses: { "200": { description: "Confirmed", ...json({ type: "object", properties: { confirmed: { type: "boolean" } } }) }, "400": error("token_invalid or token_expired"), "401": error("unauthenticated (code without a session)"), ...commonErrors },
+      },
+    },
+    "/resend": { post: { summary: "Send another confirmation email (60 s cooldown)", security: [{ session: [] }], responses: { "202": { description: "Queued" }, "401": error("unauthenticated"), ...commonErrors } } },
+    "/email/fix": {
+      post: {
+        summary: "Correct a mistyped address before confirmation",
+        security: [{ session: [] }],
+        requestBody: body(strings("email", "current_password")),
+        responses: { "202": { description: "Confirmation queued to the corrected address" }, "401": error("unauthenticated"), ...commonErrors },
+      },
+    },
+    "/password/forgot": { post: { summary: "Email a reset link (same answer for unknown addresses)", requestBody: body(strings("email")), responses: { "202": { description: "Accepted" }, ...commonErrors } } },
+    "/password/reset": {
+      post: {
+        summary: "Set a new password with a reset token; ends every session",
+        requestBody: body(strings("token", "password", "confirm")),
+        responses: { "204": { description: "Password set" }, "400": error("token_invalid or token_expired"), ...commonErrors },
+      },
+    },
+    "/me": { get: { summary: "The signed-in user", security: [{ session: [] }], responses: { "200": { description: "User", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("unauthenticated") } } },
+    "/me/password": {
+      post: {
+        summary: "Change password (other sessions end; this one gets a new id)",
+        security: [{ session: [] }],
+        requestBody: body(strings("current_password", "password", "confirm")),
+        responses: { "204": { description: "Changed" }, "401": error("unauthenticated"), ...commonErrors },
+      },
+    },
+    "/me/email": {
+      post: {
+        summary: "Change email: a link goes to the new address, a notice to the old",
+        security: [{ session: [] }],
+        requestBody: body(strings("email", "current_password")),
+        responses: { "202": { description: "Link sent" }, "401": error("unauthenticated"), ...commonErrors },
+      },
+    },
+    "/me/sessions": {
+      get: { summary: "The user's sessions", security: [{ session: [] }], responses: { "200": { description: "Sessions", ...json({ type: "object", properties: { sessions: { type: "array", items: ref("Session") } } }) }, "401": error("unauthenticated") } },
+    },
+    "/me/sessions/{id}": {
+      delete: {
+        summary: "Revoke one session at once",
+        security: [{ session: [] }],
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        responses: { "204": { description: "Revoked" }, "401": error("unauthenticated"), "404": error("not_found") },
+      },
+    },
+  },
+} as const;

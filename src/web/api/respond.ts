@@ -1,0 +1,32 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Deps } from "../../accounts/deps.ts";
+import { AccountError, ERROR_CATALOGUE, type ErrorCode, type FieldErrors } from "../../accounts/errors.ts";
+import { applyErrorHeaders } from "../http.ts";
+
+export interface ApiErrorBody {
+  error: { code: ErrorCode; message: string; fields?: FieldErrors };
+}
+
+export function sendError(reply: FastifyReply, err: AccountError): FastifyReply {
+  applyErrorHeaders(reply, err);
+  const body: ApiErrorBody = { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } };
+  return reply.code(err.status).type("application/json; charset=utf-8").send(body);
+}
+
+export function errorFor(code: ErrorCode): AccountError {
+  return new AccountError(code, { message: ERROR_CATALOGUE[code].message });
+}
+
+/**
+ * JSON calls carry no CSRF field; a cross-site request is refused by what browsers add to it
+ * (SPEC §5): `Sec-Fetch-Site` other than same-origin/none, or an `Origin` that is neither
+ * BASE_URL's nor the one the request was sent to. Non-browser clients send neither.
+ */
+export function crossSite(req: FastifyRequest, deps: Deps): boolean {
+  const site = req.headers["sec-fetch-site"];
+  if (typeof site === "string" && site !== "same-origin" && site !== "none") return true;
+  const origin = req.headers.origin;
+  if (typeof origin !== "string") return false;
+  const own = new URL(deps.config.baseUrl).origin;
+  return origin !== own && origin !== `${req.protocol}://${req.host}`;
+}

@@ -1,0 +1,225 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { fixUnconfirmedAddress } from "../../accounts/address-fix.ts";
+import { AccountError } from "../../accounts/errors.ts";
+import { login, logout } from "../../accounts/login.ts";
+import { changePassword, requestEmailChange } from "../../accounts/profile.ts";
+import { requestReset, resetPassword } from "../../accounts/recovery.ts";
+import { confirmByCode, confirmByLink, register, resendConfirmation } from "../../accounts/registration.ts";
+import { deleteSession, listSessions, revokeSession, type Viewer } from "../../accounts/sessions.ts";
+import { clearSessionCookie, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
+import { accountKey } from "../rate-limits.ts";
+import { OPENAPI } from "./openapi.ts";
+import { crossSite, errorFor, sendError } from "./respond.ts";
+
+export const API_PREFIX = "/api/v1";
+
+/**
+ * The JSON API (SPEC §5): the same flows as the pages, the same error codes, the same session
+ * cookie. Each route is a thin adapter over an accounts/ function.
+ */
+export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps, limits } = ctx;
+
+  app.get("/api/openapi.json", async () => OPENAPI);
+
+  app.register(
+    async (api) => {
+      api.addHook("preHandler", async (req, reply) => {
+        if (crossSite(req, deps)) return sendError(reply, errorFor("forbidden"));
+        if (req.method !== "GET" && req.method !== "DELETE" && req.body !== undefined && !isJson(req)) {
+          return sendError(reply, new AccountError("invalid_input", { message: "Send application/json." }));
+        }
+      });
+      api.setErrorHandler(async (error, req, reply) => {
+        if (error instanceof AccountError) return sendError(reply, error);
+        const status = (error as { statusCode?: number }).statusCode;
+        if (status === 413) return sendError(reply, errorFor("payload_too_large"));
+        if (typeof status === "number" && status >= 400 && status < 500) {
+          // Unreadable bytes are a 400 (SPEC: malformed encoding), with the invalid_input code.
+          return sendError(reply, new AccountError("invalid_input", { message: "The request body could not be read as JSON." })).code(400);
+        }
+        req.log.error({ err: error }, "unhandled API error");
+        return reply.code(500).send({ error: { code: "internal", message: `Something went wrong (request ${req.id}).` } });
+      });
+
+      const signedIn = async (req: FastifyRequest): Promise<Viewer> => {
+        const viewer = await viewerOf(req, deps);
+        if (!viewer) throw errorFor("unauthenticated");
+        return viewer;
+      };
+      const confirmed = async (req: FastifyRequest): Promise<Viewer> => {
+        const viewer = await signedIn(req);
+        if (!viewer.confirmed) throw errorFor("email_unconfirmed");
+        return viewer;
+      };
+      const me = (viewer: Viewer) => ({ email: viewer.email, confirmed: viewer.confirmed, admin: viewer.admin });
+      const replaceSession = async (req: FastifyRequest, reply: FastifyReply, session: string) => {
+        const previous = await viewerOf(req, deps);
+        if (previous) await deleteSession(deps.db.kysely, previous.sessionHash);
+        setSessionCookie(reply, deps, session);
+      };
+
+      api.post("/register", async (req, reply) => {
+        const form = formFields(req.body, ["email", "password", "confirm"]);
+        const client = clientInfo(req);
+        await limits.hit([["register_ip", client.ip ?? ""]]);
+        await replaceSession(req, reply, await register(deps, form, client));
+        ctx.mailQueued();
+        // The same answer for a taken address (no enumeration): the typed address, unconfirmed.
+        return reply.code(201).send({ user: { email: form.email.trim(), confirmed: false } });
+      });
+
+      api.post("/login", async (req, reply) => {
+        const form = formFields(req.body, ["email", "password"]);
+        const client = clientInfo(req);
+        const account = accountKey(form.email);
+        await limits.hit([
+          ["login_ip", client.ip ?? ""],
+          ["login_ip_account", `${client.ip}|${account}`],
+        ]);
+        await limits.assertNotBackingOff(account);
+        const result = await login(deps, form, client).catch(async (err: unknown) => {
+          if (err instanceof AccountError && err.code === "invalid_credentials") await limits.signInFailed(account);
+          throw err;
+        });
+        await limits.signInSucceeded(account);
+        await replaceSession(req, reply, result.session);
+        return { user: { confirmed: result.confirmed } };
+      });
+
+      api.post("/logout", async (req, reply) => {
+        const viewer = await viewerOf(req, deps);
+        if (viewer) await logout(deps, viewer, clientInfo(req));
+        clearSessionCookie(reply, deps);
+        return reply.code(204).send();
+      });
+
+      api.post("/confirm", async (req) => {
+        const { token, code } = formFields(req.body, ["token", "code"]);
+        if (token) {
+          await confirmByLink(deps, token, clientInfo(req));
+          return { confirmed: true };
+        }
+        if (!code) throw new AccountError("invalid_input", { fields: { token: "Send the token from the link, or the code." } });
+        const viewer = await signedIn(req);
+        await limits.hit([["code_ip", req.ip]]);
+        await confirmByCode(deps, viewer, code, clientInfo(req));
+        return { confirmed: true };
+      });
+
+      api.post("/resend", async (req, reply) => {
+        const viewer = await signedIn(req);
+        if (viewer.confirmed) return reply.code(204).send();
+        const account = viewer.email.toLowerCase();
+        await limits.check("resend_account", account);
+        await resendConfirmation(deps, viewer, clientInfo(req));
+        await limits.hit([["resend_account", account]]);
+        ctx.mailQueued();
+        return reply.code(202).send({ sent: true });
+      });
+
+      api.post("/email/fix", async (req, reply) => {
+        const viewer = await signedIn(req);
+        if (viewer.confirmed) throw errorFor("forbidden");
+        const form = formFields(req.body, ["email", "current_password"]);
+        await limits.assertNotBackingOff(viewer.email.toLowerCase());
+        await fixUnconfirmedAddress(deps, viewer, form, clientInfo(req));
+        ctx.mailQueued();
+        return reply.code(202).send({ sent: true });
+      });
+
+      api.post("/password/forgot", async (req, reply) => {
+        const { email } = formFields(req.body, ["email"]);
+        const client = clientInfo(req);
+        await limits.hit([
+          ["forgot_ip", client.ip ?? ""],
+          ["forgot_account", accountKey(email)],
+        ]);
+        if (await requestReset(deps, email, client)) ctx.mailQueued();
+        return reply.code(202).send({ sent: true });
+      });
+
+      api.post("/password/reset", async (req, reply) => {
+        const { token, password, confirm } = formFields(req.body, ["token", "password", "confirm"]);
+        const { email } = await resetPassword(deps, token, { password, confirm }, clientInfo(req));
+        await limits.signInSucceeded(email.toLowerCase());
+        ctx.mailQueued();
+        clearSessionCookie(reply, deps);
+        return reply.code(204).send();
+      });
+
+      api.get("/me", async (req) => {
+        const viewer = await signedIn(req);
+        if (viewer.signupAttempt) return { user: me(viewer) };
+        const user = await deps.db.kysely
+          .selectFrom("users")
+          .select(["registered_on", "confirmed_on", "pending_email"])
+          .where("id", "=", viewer.userId)
+          .executeTakeFirstOrThrow();
+        return {
+          user: {
+            ...me(viewer),
+            registered_on: new Date(user.registered_on).toISOString(),
+            confirmed_on: user.confirmed_on === null ? null : new Date(user.confirmed_on).toISOString(),
+            pending_email: user.pending_email,
+          },
+        };
+      });
+
+      api.post("/me/password", async (req, reply) => {
+        const viewer = await confirmed(req);
+        const form = formFields(req.body, ["current_password", "password", "confirm"]);
+        const account = viewer.email.toLowerCase();
+        await limits.assertNotBackingOff(account);
+        const session = await changePassword(deps, viewer, form, clientInfo(req)).catch(async (err: unknown) => {
+          if (err instanceof AccountError && err.fields?.current_password) await limits.signInFailed(account);
+          throw err;
+        });
+        setSessionCookie(reply, deps, session);
+        ctx.mailQueued();
+        return reply.code(204).send();
+      });
+
+      api.post("/me/email", async (req, reply) => {
+        const viewer = await confirmed(req);
+        const form = formFields(req.body, ["email", "current_password"]);
+        const account = viewer.email.toLowerCase();
+        await limits.assertNotBackingOff(account);
+        await requestEmailChange(deps, viewer, form, clientInfo(req)).catch(async (err: unknown) => {
+          if (err instanceof AccountError && err.fields?.current_password) await limits.signInFailed(account);
+          throw err;
+        });
+        ctx.mailQueued();
+        return reply.code(202).send({ sent: true });
+      });
+
+      api.get("/me/sessions", async (req) => {
+        const viewer = await confirmed(req);
+        const sessions = await listSessions(deps, viewer);
+        return {
+          sessions: sessions.map((s) => ({
+            id: s.publicId,
+            created_at: new Date(s.createdAt).toISOString(),
+            last_seen_at: new Date(s.lastSeenAt).toISOString(),
+            ip: s.ip,
+            user_agent: s.userAgent,
+            current: s.current,
+          })),
+        };
+      });
+
+      api.delete<{ Params: { id: string } }>("/me/sessions/:id", async (req, reply) => {
+        const viewer = await confirmed(req);
+        if (!(await revokeSession(deps, viewer, req.params.id, clientInfo(req)))) throw errorFor("not_found");
+        return reply.code(204).send();
+      });
+
+      api.setNotFoundHandler(async (_req, reply) => sendError(reply, errorFor("not_found")));
+    },
+    { prefix: API_PREFIX },
+  );
+}
+
+function isJson(req: FastifyRequest): boolean {
+  return /^application\/json\b/i.test(req.headers["content-type"] ?? "");
+}
