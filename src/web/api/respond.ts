@@ -7,10 +7,10 @@ export interface ApiErrorBody {
   error: { code: ErrorCode; message: string; fields?: FieldErrors };
 }
 
-export function sendError(reply: FastifyReply, err: AccountError): FastifyReply {
+export function sendError(reply: FastifyReply, err: AccountError, status = err.status): FastifyReply {
   applyErrorHeaders(reply, err);
   const body: ApiErrorBody = { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } };
-  return reply.code(err.status).type("application/json; charset=utf-8").send(body);
+  return reply.code(status).type("application/json; charset=utf-8").send(body);
 }
 
 export function errorFor(code: ErrorCode): AccountError {

@@ -36,7 +36,7 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
         if (status === 413) return sendError(reply, errorFor("payload_too_large"));
         if (typeof status === "number" && status >= 400 && status < 500) {
           // Unreadable bytes are a 400 (SPEC: malformed encoding), with the invalid_input code.
-          return sendError(reply, new AccountError("invalid_input", { message: "The request body could not be read as JSON." })).code(400);
+          return sendError(reply, new AccountError("invalid_input", { message: "The request body could not be read as JSON." }), 400);
         }
         req.log.error({ err: error }, "unhandled API error");
         return reply.code(500).send({ error: { code: "internal", message: `Something went wrong (request ${req.id}).` } });
