@@ -63,9 +63,8 @@ async function serve(config: Config, withWorker: boolean): Promise<number> {
   await service.app.listen({ port: config.port, host: config.host });
   if (config.devMailbox) service.app.log.info(`dev mailbox: ${config.baseUrl}/dev/mail (no SMTP_URL set)`);
   await untilSignal();
-  service.app.log.info("shutting down");
-  await service.close();
-  return 0;
+  service.app.log.info("shutting down: no new connections; finishing requests in flight");
+  return withinGrace(config, service.app.log, () => service.close());
 }
 
 async function worker(config: Config): Promise<number> {
@@ -73,10 +72,11 @@ async function worker(config: Config): Promise<number> {
   const running = runWorker(core);
   core.log.info("mail worker running");
   await untilSignal();
-  core.log.info("shutting down");
-  await running.stop();
-  await core.deps.db.close();
-  return 0;
+  core.log.info("shutting down: finishing the current batch");
+  return withinGrace(config, core.log, async () => {
+    await running.stop();
+    await core.deps.db.close();
+  });
 }
 
 async function admin(config: Config, email: string, passwordFromStdin: boolean): Promise<number> {
@@ -88,6 +88,20 @@ async function admin(config: Config, email: string, passwordFromStdin: boolean):
   } finally {
     await core.deps.db.close();
   }
+}
+
+/** Runs the shutdown; past SHUTDOWN_GRACE it gives up waiting (exit 1). Claimed mail leases expire. */
+async function withinGrace(config: Config, log: { error(msg: string): void }, shutdown: () => Promise<void>): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<number>((resolve) => {
+    timer = setTimeout(() => {
+      log.error(`shutdown took longer than SHUTDOWN_GRACE=${config.shutdownGrace}s; exiting`);
+      resolve(1);
+    }, config.shutdownGrace * 1000);
+  });
+  const code = await Promise.race([shutdown().then(() => 0), late]);
+  clearTimeout(timer);
+  return code;
 }
 
 function untilSignal(): Promise<void> {

@@ -25,6 +25,8 @@ export interface Config {
   readonly trustProxy: string[];
   readonly rateLimits: boolean;
   readonly logLevel: string;
+  /** On SIGTERM, in-flight requests and the worker's batch get this many seconds to finish. */
+  readonly shutdownGrace: number;
   /** auth_events older than this many days are pruned. */
   readonly auditRetentionDays: number;
   /** The dev mailbox is on when there is no SMTP server and this is not production. */
@@ -61,6 +63,7 @@ const schema = z.object({
   TRUST_PROXY: z.string().optional(),
   RATE_LIMITS: z.enum(["on", "off"]).default("on"),
   AUDIT_RETENTION_DAYS: ttl.default(180),
+  SHUTDOWN_GRACE: ttl.default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -112,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimits: e.RATE_LIMITS === "on",
     logLevel: e.LOG_LEVEL,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    shutdownGrace: e.SHUTDOWN_GRACE,
     devMailbox: !e.SMTP_URL && !production,
   });
 }

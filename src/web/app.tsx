@@ -4,7 +4,7 @@ import helmet from "@fastify/helmet";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import type { Deps } from "../accounts/deps.ts";
 import { AccountError, ERROR_CATALOGUE } from "../accounts/errors.ts";
-import { applyErrorHeaders, auditRateLimited, csrfValid, type WebContext } from "./http.ts";
+import { applyErrorHeaders, asUnavailable, auditRateLimited, csrfValid, type WebContext } from "./http.ts";
 import { page, pageState } from "./pages/common.tsx";
 import { confirmRoutes } from "./pages/confirm.tsx";
 import { devMailRoutes } from "./pages/dev-mail.tsx";
@@ -107,7 +107,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return page(reply, 404, state, "Not found", <p>There is no page at this address.</p>);
   });
 
-  app.setErrorHandler(async (error: FastifyError | AccountError, req, reply) => {
+  app.setErrorHandler(async (rawError: FastifyError | AccountError, req, reply) => {
+    const error = asUnavailable(rawError, req);
     let status = 500;
     let message = "Something went wrong on our side.";
     if (error instanceof AccountError) {

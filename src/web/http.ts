@@ -1,10 +1,11 @@
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
 import { recordEvent } from "../accounts/audit.ts";
 import type { ClientInfo, Deps } from "../accounts/deps.ts";
 import { AccountError, invalidInput, type FieldErrors } from "../accounts/errors.ts";
 import { lookupSession, type Viewer } from "../accounts/sessions.ts";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { hmac, randomToken, safeEqual, TOKEN_PATTERN } from "../secrets.ts";
 import type { RateLimits } from "./rate-limits.ts";
 
@@ -131,6 +132,15 @@ export async function auditRateLimited(req: FastifyRequest, deps: Deps): Promise
     client: clientInfo(req),
     now: deps.clock.now(),
   }).catch((err: unknown) => req.log.warn({ err }, "could not record rate_limited event"));
+}
+
+const DATABASE_RETRY_AFTER = 5;
+
+/** The database being away is a 503 the client may retry, not a 500. */
+export function asUnavailable<E>(error: E, req: { log: FastifyBaseLogger }): E | AccountError {
+  if (!isDatabaseUnavailable(error)) return error;
+  req.log.warn({ err: error }, "database unavailable");
+  return new AccountError("unavailable", { retryAfter: DATABASE_RETRY_AFTER });
 }
 
 /** Rate-limited answers carry Retry-After (seconds). */

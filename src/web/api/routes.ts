@@ -6,7 +6,7 @@ import { changePassword, requestEmailChange } from "../../accounts/profile.ts";
 import { requestReset, resetPassword } from "../../accounts/recovery.ts";
 import { confirmByCode, confirmByLink, register, resendConfirmation } from "../../accounts/registration.ts";
 import { deleteSession, listSessions, revokeSession, type Viewer } from "../../accounts/sessions.ts";
-import { clearSessionCookie, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
+import { asUnavailable, clearSessionCookie, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
 import { accountKey } from "../rate-limits.ts";
 import { OPENAPI } from "./openapi.ts";
 import { crossSite, errorFor, sendError } from "./respond.ts";
@@ -30,7 +30,8 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
           return sendError(reply, new AccountError("invalid_input", { message: "Send application/json." }));
         }
       });
-      api.setErrorHandler(async (error, req, reply) => {
+      api.setErrorHandler(async (rawError, req, reply) => {
+        const error = asUnavailable(rawError, req);
         if (error instanceof AccountError) return sendError(reply, error);
         const status = (error as { statusCode?: number }).statusCode;
         if (status === 413) return sendError(reply, errorFor("payload_too_large"));

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import { ping } from "../../db/index.ts";
+import { outboxCounts } from "../../db/claim.ts";
 import type { WebContext } from "../http.ts";
 
 const READY_TIMEOUT_MS = 2000;
@@ -11,11 +11,12 @@ export function healthRoutes(app: FastifyInstance, ctx: WebContext): void {
   // Readiness: the database answers within a bound.
   app.get("/readyz", async (_req, reply) => {
     try {
-      await Promise.race([
-        ping(ctx.deps.db),
-        new Promise((_, reject) => setTimeout(() => reject(new Error("database did not answer in time")), READY_TIMEOUT_MS).unref()),
+      const outbox = await Promise.race([
+        outboxCounts(ctx.deps.db),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error("database did not answer in time")), READY_TIMEOUT_MS).unref()),
       ]);
-      return { status: "ready", checks: { database: "ok" } };
+      // Failed mail does not make the instance unready, but it is shown for operators.
+      return { status: "ready", checks: { database: "ok", outbox } };
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
       return reply.code(503).send({ status: "unavailable", checks: { database: `error: ${why}` } });
