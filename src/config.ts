@@ -29,6 +29,8 @@ export interface Config {
   readonly shutdownGrace: number;
   /** auth_events older than this many days are pruned. */
   readonly auditRetentionDays: number;
+  /** How long a worker's claim on a batch of mail lasts; a dead worker's batch is re-sent after this. */
+  readonly outboxLeaseSeconds: number;
   /** The dev mailbox is on when there is no SMTP server and this is not production. */
   readonly devMailbox: boolean;
 }
@@ -64,6 +66,7 @@ const schema = z.object({
   RATE_LIMITS: z.enum(["on", "off"]).default("on"),
   AUDIT_RETENTION_DAYS: ttl.default(180),
   SHUTDOWN_GRACE: ttl.default(10),
+  OUTBOX_LEASE_SECONDS: ttl.default(60),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -116,6 +119,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: e.LOG_LEVEL,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     shutdownGrace: e.SHUTDOWN_GRACE,
+    outboxLeaseSeconds: e.OUTBOX_LEASE_SECONDS,
     devMailbox: !e.SMTP_URL && !production,
   });
 }

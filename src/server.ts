@@ -63,7 +63,10 @@ const PRUNE_EVERY_MS = 3600_000;
 /** The mail worker, plus the hourly pruning of old audit events (one job for background work). */
 export function runWorker(core: Core, options?: WorkerOptions): RunningWorker {
   const transport = core.makeTransport();
-  const worker = startWorker({ db: core.deps.db, clock: core.deps.clock, outbox: core.deps.outbox, transport, log: core.log }, options);
+  const worker = startWorker(
+    { db: core.deps.db, clock: core.deps.clock, outbox: core.deps.outbox, transport, log: core.log },
+    { leaseMs: core.deps.config.outboxLeaseSeconds * 1000, ...options },
+  );
   const prune = () =>
     pruneEvents(core.deps, core.deps.config.auditRetentionDays).catch((err: unknown) => core.log.warn({ err }, "pruning auth_events failed"));
   void prune();

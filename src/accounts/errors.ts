@@ -15,6 +15,8 @@ export const ERROR_CATALOGUE = {
   not_found: { status: 404, message: "Not found." },
   // Beyond SPEC §5's list: the bounded password-hash queue is full (issue 4). Retry shortly.
   unavailable: { status: 503, message: "We are busy right now. Please try again in a moment." },
+  // Beyond SPEC §5's list: an unexpected failure (500). Its message carries the request id.
+  internal: { status: 500, message: "Something went wrong on our side." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

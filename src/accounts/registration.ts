@@ -38,18 +38,17 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
   const passwordHash = await deps.hasher.hash(input.password);
   const now = deps.clock.now();
   return deps.db.kysely.transaction().execute(async (trx) => {
-    const existing = await trx
-      .selectFrom("users")
-      .select(["id", "email", "confirmation_sent_at"])
-      .where("email_canonical", "=", email.canonical)
-      .executeTakeFirst();
-    if (existing) {
+    const findExisting = () =>
+      trx.selectFrom("users").select(["id", "email", "confirmation_sent_at"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
+    const asExisting = async (existing: { id: string; email: string }) => {
       await recordEvent(trx, { type: "register", userId: existing.id, outcome: "existing_account", client, now });
       if (await startCooldown(trx, existing.id, now)) await queueSignupAttemptNotice(deps, trx, existing.email, now, client);
       return createSession(trx, deps, { userId: existing.id, now, client, placeholder: { email: email.address, passwordHash } });
-    }
+    };
+    const existing = await findExisting();
+    if (existing) return asExisting(existing);
     const userId = randomUUID();
-    await trx
+    const inserted = await trx
       .insertInto("users")
       .values({
         id: userId,
@@ -60,7 +59,15 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
         confirmed_on: null,
         confirmation_sent_at: now,
       })
-      .execute();
+      // A concurrent sign-up with the same address (a double-click) committed first: on
+      // PostgreSQL the plain INSERT would fail the unique index and answer 500.
+      .onConflict((oc) => oc.column("email_canonical").doNothing())
+      .executeTakeFirst();
+    if (inserted.numInsertedOrUpdatedRows === 0n) {
+      const winner = await findExisting();
+      if (!winner) throw new Error("sign-up conflict without an existing account");
+      return asExisting(winner);
+    }
     await queueConfirmation(deps, trx, userId, email.address, now);
     await recordEvent(trx, { type: "register", userId, outcome: "ok", client, now });
     return createSession(trx, deps, { userId, now, client });

@@ -79,7 +79,10 @@ export function startWorker(
         })
         .where("id", "=", row.id)
         .execute();
-      (giveUp ? log.error : log.warn)({ outboxId: row.id, kind: row.kind, attempts, err: message }, giveUp ? "mail given up" : "mail delivery failed; will retry");
+      // Called on `log`: pino's methods read `this` (detached, they throw and strand the rest of the batch).
+      const details = { outboxId: row.id, kind: row.kind, attempts, err: message };
+      if (giveUp) log.error(details, "mail given up");
+      else log.warn(details, "mail delivery failed; will retry");
       return;
     }
     await kysely

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import { parseEmail } from "../accounts/email-address.ts";
 import { AccountError } from "../accounts/errors.ts";
@@ -40,6 +41,14 @@ export function accountKey(emailInput: string): string {
   return typeof email === "string" ? emailInput.trim().toLowerCase().slice(0, 320) : email.canonical;
 }
 
+/**
+ * Counter keys stay short: the PostgreSQL store keeps them in a varchar(255) (an address of 254
+ * characters plus prefix and IP would fail the query → 500). Long keys become their SHA-256.
+ */
+function boundedKey(key: string): string {
+  return key.length <= 160 ? key : `sha256:${createHash("sha256").update(key).digest("base64url")}`;
+}
+
 const isLimiterRes = (x: unknown): x is RateLimiterRes => typeof x === "object" && x !== null && "msBeforeNext" in x && !(x instanceof Error);
 
 function limited(ms: number): AccountError {
@@ -66,7 +75,7 @@ export function createRateLimits(db: Db, rules: Rules = DEFAULT_RULES): RateLimi
       let wait = 0;
       for (const [rule, key] of checks) {
         try {
-          await limiters[rule].consume(key);
+          await limiters[rule].consume(boundedKey(key));
         } catch (err) {
           if (!isLimiterRes(err)) throw err;
           wait = Math.max(wait, err.msBeforeNext);
@@ -75,20 +84,21 @@ export function createRateLimits(db: Db, rules: Rules = DEFAULT_RULES): RateLimi
       if (wait > 0) throw limited(wait);
     },
     async check(rule, key) {
-      const res = await limiters[rule].get(key);
+      const res = await limiters[rule].get(boundedKey(key));
       if (res && res.consumedPoints >= rules[rule].points) throw limited(res.msBeforeNext);
     },
     async assertNotBackingOff(account) {
-      const res = await backoff.get(account);
+      const res = await backoff.get(boundedKey(account));
       if (res && res.consumedPoints > 1 && res.msBeforeNext > 0) throw limited(res.msBeforeNext);
     },
     async signInFailed(account) {
-      const res = await failures.penalty(account);
+      const key = boundedKey(account);
+      const res = await failures.penalty(key);
       const over = res.consumedPoints - FAILURES_BEFORE_BACKOFF;
-      if (over >= 0) await backoff.block(account, Math.min(MAX_BACKOFF_SECONDS, 2 ** over));
+      if (over >= 0) await backoff.block(key, Math.min(MAX_BACKOFF_SECONDS, 2 ** over));
     },
     async signInSucceeded(account) {
-      await Promise.all([failures.delete(account), backoff.delete(account)]);
+      await Promise.all([failures.delete(boundedKey(account)), backoff.delete(boundedKey(account))]);
     },
   };
 }

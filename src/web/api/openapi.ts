@@ -10,9 +10,17 @@ const strings = (...names: string[]) => ({
 const error = (description: string) => ({ description, ...json(ref("Error")) });
 const body = (schema: object) => ({ required: true, ...json(schema) });
 
-/** Error responses every route may give, by the statuses of the catalogue. */
-const commonErrors = {
+/** Error responses any route may give, body or not. */
+const anyRouteErrors = {
   "403": error("forbidden (cross-site request) or email_unconfirmed"),
+  "500": error("internal (unexpected failure; the message carries the request id)"),
+  "503": error("unavailable, with a Retry-After header (busy, or the database is down)"),
+};
+
+/** Error responses every route that reads a body may give, by the statuses of the catalogue. */
+const commonErrors = {
+  ...anyRouteErrors,
+  "400": error("invalid_input: the body is not readable JSON"),
   "413": error("payload_too_large"),
   "422": error("invalid_input, with `fields`"),
   "429": error("rate_limited, with a Retry-After header"),
@@ -85,15 +93,15 @@ export const OPENAPI = {
         responses: { "200": { description: "New `session` cookie", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("invalid_credentials"), ...commonErrors },
       },
     },
-    "/logout": { post: { summary: "Sign out (server-side session deleted)", responses: { "204": { description: "Signed out" } } } },
+    "/logout": { post: { summary: "Sign out (server-side session deleted)", responses: { "204": { description: "Signed out" }, ...commonErrors } } },
     "/confirm": {
       post: {
         summary: "Confirm an address with the link's token (no session needed) or the code (signed in)",
         requestBody: body({ type: "object", properties: { token: { type: "string" }, code: { type: "string" } } }),
-        responses: { "200": { description: "Confirmed", ...json({ type: "object", properties: { confirmed: { type: "boolean" } } }) }, "400": error("token_invalid or token_expired"), "401": error("unauthenticated (code without a session)"), ...commonErrors },
+        responses: { "200": { description: "Confirmed", ...json({ type: "object", properties: { confirmed: { type: "boolean" } } }) }, "401": error("unauthenticated (code without a session)"), ...commonErrors, "400": error("token_invalid or token_expired; invalid_input when the body is not readable JSON") },
       },
     },
-    "/resend": { post: { summary: "Send another confirmation email (60 s cooldown)", security: [{ session: [] }], responses: { "202": { description: "Queued" }, "401": error("unauthenticated"), ...commonErrors } } },
+    "/resend": { post: { summary: "Send another confirmation email (60 s cooldown)", security: [{ session: [] }], responses: { "202": { description: "Queued" }, "204": { description: "Already confirmed; nothing sent" }, "401": error("unauthenticated"), ...commonErrors } } },
     "/email/fix": {
       post: {
         summary: "Correct a mistyped address before confirmation",
@@ -107,10 +115,10 @@ export const OPENAPI = {
       post: {
         summary: "Set a new password with a reset token; ends every session",
         requestBody: body(strings("token", "password", "confirm")),
-        responses: { "204": { description: "Password set" }, "400": error("token_invalid or token_expired"), ...commonErrors },
+        responses: { "204": { description: "Password set" }, ...commonErrors, "400": error("token_invalid or token_expired; invalid_input when the body is not readable JSON") },
       },
     },
-    "/me": { get: { summary: "The signed-in user", security: [{ session: [] }], responses: { "200": { description: "User", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("unauthenticated") } } },
+    "/me": { get: { summary: "The signed-in user", security: [{ session: [] }], responses: { "200": { description: "User", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("unauthenticated"), ...anyRouteErrors } } },
     "/me/password": {
       post: {
         summary: "Change password (other sessions end; this one gets a new id)",
@@ -128,14 +136,14 @@ export const OPENAPI = {
       },
     },
     "/me/sessions": {
-      get: { summary: "The user's sessions", security: [{ session: [] }], responses: { "200": { description: "Sessions", ...json({ type: "object", properties: { sessions: { type: "array", items: ref("Session") } } }) }, "401": error("unauthenticated") } },
+      get: { summary: "The user's sessions", security: [{ session: [] }], responses: { "200": { description: "Sessions", ...json({ type: "object", properties: { sessions: { type: "array", items: ref("Session") } } }) }, "401": error("unauthenticated"), ...anyRouteErrors } },
     },
     "/me/sessions/{id}": {
       delete: {
         summary: "Revoke one session at once",
         security: [{ session: [] }],
         parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-        responses: { "204": { description: "Revoked" }, "401": error("unauthenticated"), "404": error("not_found") },
+        responses: { "204": { description: "Revoked" }, "401": error("unauthenticated"), "404": error("not_found"), ...anyRouteErrors },
       },
     },
   },

@@ -3,10 +3,10 @@ import { fixUnconfirmedAddress } from "../../accounts/address-fix.ts";
 import { AccountError } from "../../accounts/errors.ts";
 import { login, logout } from "../../accounts/login.ts";
 import { changePassword, requestEmailChange } from "../../accounts/profile.ts";
-import { requestReset, resetPassword } from "../../accounts/recovery.ts";
+import { resetPassword } from "../../accounts/recovery.ts";
 import { confirmByCode, confirmByLink, register, resendConfirmation } from "../../accounts/registration.ts";
 import { deleteSession, listSessions, revokeSession, type Viewer } from "../../accounts/sessions.ts";
-import { asUnavailable, clearSessionCookie, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
+import { asUnavailable, clearSessionCookie, clientInfo, formFields, requestResetAfterResponse, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
 import { accountKey } from "../rate-limits.ts";
 import { OPENAPI } from "./openapi.ts";
 import { crossSite, errorFor, sendError } from "./respond.ts";
@@ -40,7 +40,7 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
           return sendError(reply, new AccountError("invalid_input", { message: "The request body could not be read as JSON." }), 400);
         }
         req.log.error({ err: error }, "unhandled API error");
-        return reply.code(500).send({ error: { code: "internal", message: `Something went wrong (request ${req.id}).` } });
+        return sendError(reply, new AccountError("internal", { message: `Something went wrong (request ${req.id}).` }));
       });
 
       const signedIn = async (req: FastifyRequest): Promise<Viewer> => {
@@ -136,7 +136,7 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
           ["forgot_ip", client.ip ?? ""],
           ["forgot_account", accountKey(email)],
         ]);
-        if (await requestReset(deps, email, client)) ctx.mailQueued();
+        requestResetAfterResponse(req, reply, ctx, email);
         return reply.code(202).send({ sent: true });
       });
 
@@ -151,7 +151,12 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
 
       api.get("/me", async (req) => {
         const viewer = await signedIn(req);
-        if (viewer.signupAttempt) return { user: me(viewer) };
+        if (viewer.signupAttempt) {
+          // The same fields as a new account's (SPEC §3: no enumeration): "registered" when
+          // this placeholder session was created.
+          const session = await deps.db.kysely.selectFrom("sessions").select("created_at").where("id_hash", "=", viewer.sessionHash).executeTakeFirstOrThrow();
+          return { user: { ...me(viewer), registered_on: new Date(session.created_at).toISOString(), confirmed_on: null, pending_email: null } };
+        }
         const user = await deps.db.kysely
           .selectFrom("users")
           .select(["registered_on", "confirmed_on", "pending_email"])

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
-import { checkResetLink, requestReset, resetPassword } from "../../accounts/recovery.ts";
-import { clientInfo, clearSessionCookie, formFields, type WebContext } from "../http.ts";
+import { checkResetLink, resetPassword } from "../../accounts/recovery.ts";
+import { clientInfo, clearSessionCookie, formFields, requestResetAfterResponse, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { accountKey } from "../rate-limits.ts";
 import { page, pageState, type PageState } from "./common.tsx";
@@ -60,7 +60,7 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
       ["forgot_ip", client.ip ?? ""],
       ["forgot_account", accountKey(email)],
     ]);
-    if (await requestReset(deps, email, client)) ctx.mailQueued();
+    requestResetAfterResponse(req, reply, ctx, email);
     return reply.redirect("/forgot/sent", 303);
   });
 

@@ -6,6 +6,7 @@ import { register, resendConfirmation } from "../../accounts/registration.ts";
 import { deleteSession } from "../../accounts/sessions.ts";
 import { applyErrorHeaders, auditRateLimited, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { humanDuration } from "../views/time.ts";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
 
 function RegisterForm({ csrf, email = "", errors = {} }: { csrf: string; email?: string; errors?: FieldErrors }) {
@@ -27,12 +28,14 @@ function RegisterForm({ csrf, email = "", errors = {} }: { csrf: string; email?:
 export interface UnconfirmedProps {
   readonly state: PageState;
   readonly error?: string | undefined;
+  /** Seconds until a refused resend may be asked again (shown as a countdown). */
+  readonly retryAfter?: number | undefined;
   /** Field errors of the "Wrong address?" form, and what was typed in it. */
   readonly fix?: { readonly email: string; readonly errors: FieldErrors };
 }
 
 /** "Check your inbox": the address, the code field, resend, and a no-JS way on. */
-export function renderUnconfirmed(reply: FastifyReply, status: number, { state, error, fix }: UnconfirmedProps) {
+export function renderUnconfirmed(reply: FastifyReply, status: number, { state, error, retryAfter, fix }: UnconfirmedProps) {
   return page(
     reply,
     status,
@@ -40,6 +43,11 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
     "Check your inbox",
     <>
       {error ? <Alert>{error}</Alert> : null}
+      {retryAfter !== undefined ? (
+        <p>
+          You can ask for another email in <span data-countdown={retryAfter}>{humanDuration(retryAfter)}</span>.
+        </p>
+      ) : null}
       <p>
         We sent a confirmation email to <strong>{state.viewer?.email}</strong>. Open the link in it (on any device), or
         type the code from it here:
@@ -68,7 +76,7 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
         </form>
       </details>
     </>,
-    ["/static/unconfirmed.js"],
+    retryAfter !== undefined ? ["/static/unconfirmed.js", "/static/countdown.js"] : ["/static/unconfirmed.js"],
   );
 }
 
@@ -128,7 +136,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
       applyErrorHeaders(reply, err);
       await auditRateLimited(req, deps);
       const state = await pageState(req, reply, ctx);
-      return renderUnconfirmed(reply, 429, { state, error: `We sent you an email very recently. You can ask for another in ${err.retryAfter} seconds.` });
+      return renderUnconfirmed(reply, 429, { state, error: err.message, retryAfter: err.retryAfter });
     }
     ctx.mailQueued();
     return reply.redirect("/unconfirmed", 303);
