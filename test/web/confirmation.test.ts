@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { parseSetCookie } from "cookie";
 import { startTestApp, TEST_BASE_URL, type TestApp } from "../helpers/app.ts";
 import type { Client, Response } from "../helpers/client.ts";
 import { testDialects } from "../helpers/databases.ts";
+import { cookieShapes } from "../helpers/flows.ts";
 import { confirmationCode, linkPath } from "../helpers/smtp-sink.ts";
 
 const PASSWORD = "correct horse battery staple";
@@ -27,16 +27,6 @@ function jsonShape(value: unknown): unknown {
   return value === null ? "null" : typeof value;
 }
 
-/** The cookie names and attributes a response sets, values left out. */
-function cookieShapes(res: Response): string[] {
-  return res.headers
-    .getSetCookie()
-    .map((line) => {
-      const c = parseSetCookie(line);
-      return JSON.stringify({ name: c.name, path: c.path, maxAge: c.maxAge, httpOnly: c.httpOnly, secure: c.secure, sameSite: c.sameSite, domain: c.domain });
-    })
-    .sort();
-}
 
 for (const dialect of await testDialects()) {
   describe(`email confirmation (${dialect})`, () => {
