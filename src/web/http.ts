@@ -4,7 +4,6 @@ import { renderToString } from "preact-render-to-string";
 import { recordEvent } from "../accounts/audit.ts";
 import type { ClientInfo, Deps } from "../accounts/deps.ts";
 import { AccountError, invalidInput, type FieldErrors } from "../accounts/errors.ts";
-import { requestReset } from "../accounts/recovery.ts";
 import { lookupSession, type Viewer } from "../accounts/sessions.ts";
 import { isDatabaseUnavailable } from "../db/errors.ts";
 import { hmac, randomToken, safeEqual, TOKEN_PATTERN } from "../secrets.ts";
@@ -144,21 +143,6 @@ export function asUnavailable<E>(error: E, req: { log: FastifyBaseLogger }): E |
   if (!isDatabaseUnavailable(error)) return error;
   req.log.warn({ err: error }, "database unavailable");
   return new AccountError("unavailable", { retryAfter: DATABASE_RETRY_AFTER });
-}
-
-/**
- * "Forgot password" does more work for an address with an account (a token, a sealed email)
- * than for one without. Doing it after the answer has left keeps that difference out of the
- * response time (measured before: +0.75 ms median for known addresses; see bench/timing-oracle.ts).
- */
-export function requestResetAfterResponse(req: FastifyRequest, reply: FastifyReply, ctx: WebContext, email: string): void {
-  const client = clientInfo(req);
-  reply.raw.once("close", () => {
-    requestReset(ctx.deps, email, client).then(
-      (queued) => queued && ctx.mailQueued(),
-      (err: unknown) => req.log.error({ err }, "password reset request failed"),
-    );
-  });
 }
 
 /** Rate-limited answers carry Retry-After (seconds). */

@@ -1,13 +1,20 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { fixUnconfirmedAddress } from "../../accounts/address-fix.ts";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
-import { login, logout } from "../../accounts/login.ts";
-import { changePassword, requestEmailChange } from "../../accounts/profile.ts";
-import { resetPassword } from "../../accounts/recovery.ts";
-import { confirmByCode, confirmByLink, register, resendConfirmation } from "../../accounts/registration.ts";
-import { deleteSession, listSessions, revokeSession, type Viewer } from "../../accounts/sessions.ts";
-import { asUnavailable, clearSessionCookie, clientInfo, formFields, requestResetAfterResponse, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
-import { accountKey } from "../rate-limits.ts";
+import { logout } from "../../accounts/login.ts";
+import { confirmByLink } from "../../accounts/registration.ts";
+import { listSessions, revokeSession, type Viewer } from "../../accounts/sessions.ts";
+import {
+  guardedAddressFix,
+  guardedChangePassword,
+  guardedConfirmCode,
+  guardedEmailChange,
+  guardedForgot,
+  guardedLogin,
+  guardedRegister,
+  guardedResend,
+  guardedReset,
+} from "../guarded.ts";
+import { asUnavailable, clearSessionCookie, clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
 import { OPENAPI } from "./openapi.ts";
 import { crossSite, errorFor, sendError } from "./respond.ts";
 
@@ -15,10 +22,10 @@ export const API_PREFIX = "/api/v1";
 
 /**
  * The JSON API (SPEC §5): the same flows as the pages, the same error codes, the same session
- * cookie. Each route is a thin adapter over an accounts/ function.
+ * cookie. Each route is a thin adapter over the same guarded flows (../guarded.ts).
  */
 export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
-  const { deps, limits } = ctx;
+  const { deps } = ctx;
 
   app.get("/api/openapi.json", async () => OPENAPI);
 
@@ -54,37 +61,17 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
         return viewer;
       };
       const me = (viewer: Viewer) => ({ email: viewer.email, confirmed: viewer.confirmed, admin: viewer.admin });
-      const replaceSession = async (req: FastifyRequest, reply: FastifyReply, session: string) => {
-        const previous = await viewerOf(req, deps);
-        if (previous) await deleteSession(deps.db.kysely, previous.sessionHash);
-        setSessionCookie(reply, deps, session);
-      };
 
       api.post("/register", async (req, reply) => {
         const form = formFields(req.body, ["email", "password", "confirm"]);
-        const client = clientInfo(req);
-        await limits.hit([["register_ip", client.ip ?? ""]]);
-        await replaceSession(req, reply, await register(deps, form, client));
-        ctx.mailQueued();
+        await guardedRegister(ctx, req, reply, form);
         // The same answer for a taken address (no enumeration): the typed address, unconfirmed.
         return reply.code(201).send({ user: { email: form.email.trim(), confirmed: false } });
       });
 
       api.post("/login", async (req, reply) => {
         const form = formFields(req.body, ["email", "password"]);
-        const client = clientInfo(req);
-        const account = accountKey(form.email);
-        await limits.hit([
-          ["login_ip", client.ip ?? ""],
-          ["login_ip_account", `${client.ip}|${account}`],
-        ]);
-        await limits.assertNotBackingOff(account);
-        const result = await login(deps, form, client).catch(async (err: unknown) => {
-          if (err instanceof AccountError && err.code === "invalid_credentials") await limits.signInFailed(account);
-          throw err;
-        });
-        await limits.signInSucceeded(account);
-        await replaceSession(req, reply, result.session);
+        const result = await guardedLogin(ctx, req, reply, form);
         return { user: { confirmed: result.confirmed } };
       });
 
@@ -102,49 +89,33 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
           return { confirmed: true };
         }
         if (!code) throw new AccountError("invalid_input", { fields: { token: "Send the token from the link, or the code." } });
-        const viewer = await signedIn(req);
-        await limits.hit([["code_ip", req.ip]]);
-        await confirmByCode(deps, viewer, code, clientInfo(req));
+        await guardedConfirmCode(ctx, req, await signedIn(req), code);
         return { confirmed: true };
       });
 
       api.post("/resend", async (req, reply) => {
         const viewer = await signedIn(req);
         if (viewer.confirmed) return reply.code(204).send();
-        const account = viewer.email.toLowerCase();
-        await limits.check("resend_account", account);
-        await resendConfirmation(deps, viewer, clientInfo(req));
-        await limits.hit([["resend_account", account]]);
-        ctx.mailQueued();
+        await guardedResend(ctx, req, viewer);
         return reply.code(202).send({ sent: true });
       });
 
       api.post("/email/fix", async (req, reply) => {
         const viewer = await signedIn(req);
         if (viewer.confirmed) throw errorFor("forbidden");
-        const form = formFields(req.body, ["email", "current_password"]);
-        await limits.assertNotBackingOff(viewer.email.toLowerCase());
-        await fixUnconfirmedAddress(deps, viewer, form, clientInfo(req));
-        ctx.mailQueued();
+        await guardedAddressFix(ctx, req, viewer, formFields(req.body, ["email", "current_password"]));
         return reply.code(202).send({ sent: true });
       });
 
       api.post("/password/forgot", async (req, reply) => {
         const { email } = formFields(req.body, ["email"]);
-        const client = clientInfo(req);
-        await limits.hit([
-          ["forgot_ip", client.ip ?? ""],
-          ["forgot_account", accountKey(email)],
-        ]);
-        requestResetAfterResponse(req, reply, ctx, email);
+        await guardedForgot(ctx, req, reply, email);
         return reply.code(202).send({ sent: true });
       });
 
       api.post("/password/reset", async (req, reply) => {
         const { token, password, confirm } = formFields(req.body, ["token", "password", "confirm"]);
-        const { email } = await resetPassword(deps, token, { password, confirm }, clientInfo(req));
-        await limits.signInSucceeded(email.toLowerCase());
-        ctx.mailQueued();
+        await guardedReset(ctx, req, token, { password, confirm });
         clearSessionCookie(reply, deps);
         return reply.code(204).send();
       });
@@ -174,28 +145,13 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
 
       api.post("/me/password", async (req, reply) => {
         const viewer = await confirmed(req);
-        const form = formFields(req.body, ["current_password", "password", "confirm"]);
-        const account = viewer.email.toLowerCase();
-        await limits.assertNotBackingOff(account);
-        const session = await changePassword(deps, viewer, form, clientInfo(req)).catch(async (err: unknown) => {
-          if (err instanceof AccountError && err.fields?.current_password) await limits.signInFailed(account);
-          throw err;
-        });
-        setSessionCookie(reply, deps, session);
-        ctx.mailQueued();
+        await guardedChangePassword(ctx, req, reply, viewer, formFields(req.body, ["current_password", "password", "confirm"]));
         return reply.code(204).send();
       });
 
       api.post("/me/email", async (req, reply) => {
         const viewer = await confirmed(req);
-        const form = formFields(req.body, ["email", "current_password"]);
-        const account = viewer.email.toLowerCase();
-        await limits.assertNotBackingOff(account);
-        await requestEmailChange(deps, viewer, form, clientInfo(req)).catch(async (err: unknown) => {
-          if (err instanceof AccountError && err.fields?.current_password) await limits.signInFailed(account);
-          throw err;
-        });
-        ctx.mailQueued();
+        await guardedEmailChange(ctx, req, viewer, formFields(req.body, ["email", "current_password"]));
         return reply.code(202).send({ sent: true });
       });
 

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { ComponentChildren } from "preact";
-import { AccountError } from "../../accounts/errors.ts";
 import type { Viewer } from "../../accounts/sessions.ts";
 import { csrfToken, render, viewerOf, type WebContext } from "../http.ts";
 import { Layout } from "../views/layout.tsx";
@@ -24,15 +23,6 @@ export function page(reply: FastifyReply, status: number, state: PageState, titl
       {body}
     </Layout>,
   );
-}
-
-/**
- * A wrong current password on a signed-in form counts like a failed sign-in, so a stolen
- * session cannot be used to guess the password at full speed. Rethrows the error.
- */
-export async function countWrongPassword(ctx: WebContext, account: string, err: unknown): Promise<never> {
-  if (err instanceof AccountError && err.fields?.current_password) await ctx.limits.signInFailed(account);
-  throw err;
 }
 
 /** Signed-in-only pages send anonymous visitors to sign in and come back. */

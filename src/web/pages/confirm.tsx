@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
-import { checkConfirmationLink, confirmByCode, confirmByLink } from "../../accounts/registration.ts";
+import { checkConfirmationLink, confirmByLink } from "../../accounts/registration.ts";
+import { guardedConfirmCode } from "../guarded.ts";
 import { clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField } from "../views/layout.tsx";
 import { page, pageState, toLogin } from "./common.tsx";
@@ -46,8 +47,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!viewer) return toLogin(reply, "/unconfirmed");
     try {
       const { code } = formFields(req.body, ["code"]);
-      await ctx.limits.hit([["code_ip", req.ip]]);
-      await confirmByCode(deps, viewer, code, clientInfo(req));
+      await guardedConfirmCode(ctx, req, viewer, code);
     } catch (err) {
       if (!(err instanceof AccountError) || !["token_invalid", "invalid_input"].includes(err.code)) throw err;
       const state = await pageState(req, reply, ctx);

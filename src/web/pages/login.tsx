@@ -1,9 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
-import { accountKey } from "../rate-limits.ts";
-import { login, logout } from "../../accounts/login.ts";
-import { deleteSession } from "../../accounts/sessions.ts";
-import { clearSessionCookie, clientInfo, formFields, safeNext, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
+import { logout } from "../../accounts/login.ts";
+import { guardedLogin } from "../guarded.ts";
+import { clearSessionCookie, clientInfo, formFields, safeNext, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { page, pageState } from "./common.tsx";
 
@@ -38,22 +37,7 @@ export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
     try {
       const form = formFields(req.body, ["email", "password"]);
       email = form.email;
-      const client = clientInfo(req);
-      const account = accountKey(form.email);
-      await ctx.limits.hit([
-        ["login_ip", client.ip ?? ""],
-        ["login_ip_account", `${client.ip}|${account}`],
-      ]);
-      await ctx.limits.assertNotBackingOff(account);
-      const result = await login(deps, form, client).catch(async (err: unknown) => {
-        if (err instanceof AccountError && err.code === "invalid_credentials") await ctx.limits.signInFailed(account);
-        throw err;
-      });
-      await ctx.limits.signInSucceeded(account);
-      // Rotation: whatever session this browser had before is gone; the new id is fresh.
-      const previous = await viewerOf(req, deps);
-      if (previous) await deleteSession(deps.db.kysely, previous.sessionHash);
-      setSessionCookie(reply, deps, result.session);
+      const result = await guardedLogin(ctx, req, reply, form);
       return reply.redirect(result.confirmed ? next : "/unconfirmed", 303);
     } catch (err) {
       if (!(err instanceof AccountError) || !["invalid_credentials", "invalid_input"].includes(err.code)) throw err;

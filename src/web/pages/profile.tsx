@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
-import { changePassword, requestEmailChange } from "../../accounts/profile.ts";
 import type { Viewer } from "../../accounts/sessions.ts";
 import { formatTime } from "../../mail/message.tsx";
-import { clientInfo, formFields, setSessionCookie, type WebContext } from "../http.ts";
+import { guardedChangePassword, guardedEmailChange } from "../guarded.ts";
+import { formFields, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
-import { countWrongPassword, page, pageState, toLogin, type PageState } from "./common.tsx";
+import { page, pageState, toLogin, type PageState } from "./common.tsx";
 
 type Form = "password" | "email";
 
@@ -95,15 +95,11 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (gate.redirect) return gate.redirect;
     try {
       const form = formFields(req.body, ["current_password", "password", "confirm"]);
-      const account = gate.state.viewer.email.toLowerCase();
-      await ctx.limits.assertNotBackingOff(account);
-      const session = await changePassword(deps, gate.state.viewer, form, clientInfo(req)).catch((err) => countWrongPassword(ctx, account, err));
-      setSessionCookie(reply, deps, session);
+      await guardedChangePassword(ctx, req, reply, gate.state.viewer, form);
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
       return renderProfile(reply, gate.state, { status: 422, form: "password", errors: err.fields ?? {} });
     }
-    ctx.mailQueued();
     return reply.redirect("/profile?done=password", 303);
   });
 
@@ -114,14 +110,11 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
     try {
       const form = formFields(req.body, ["email", "current_password"]);
       email = form.email;
-      const account = gate.state.viewer.email.toLowerCase();
-      await ctx.limits.assertNotBackingOff(account);
-      await requestEmailChange(deps, gate.state.viewer, form, clientInfo(req)).catch((err) => countWrongPassword(ctx, account, err));
+      await guardedEmailChange(ctx, req, gate.state.viewer, form);
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
       return renderProfile(reply, gate.state, { status: 422, form: "email", email, errors: err.fields ?? {} });
     }
-    ctx.mailQueued();
     return reply.redirect("/profile?done=email", 303);
   });
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
-import { checkResetLink, resetPassword } from "../../accounts/recovery.ts";
-import { clientInfo, clearSessionCookie, formFields, requestResetAfterResponse, type WebContext } from "../http.ts";
+import { checkResetLink } from "../../accounts/recovery.ts";
+import { guardedForgot, guardedReset } from "../guarded.ts";
+import { clearSessionCookie, formFields, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
-import { accountKey } from "../rate-limits.ts";
 import { page, pageState, type PageState } from "./common.tsx";
 
 function ResetForm({ token, csrf, errors = {} }: { token: string; csrf: string; errors?: FieldErrors }) {
@@ -55,12 +55,7 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
   // The same answer whatever the address: no account existence leaks from here.
   app.post("/forgot", async (req, reply) => {
     const { email } = formFields(req.body, ["email"]);
-    const client = clientInfo(req);
-    await ctx.limits.hit([
-      ["forgot_ip", client.ip ?? ""],
-      ["forgot_account", accountKey(email)],
-    ]);
-    requestResetAfterResponse(req, reply, ctx, email);
+    await guardedForgot(ctx, req, reply, email);
     return reply.redirect("/forgot/sent", 303);
   });
 
@@ -92,8 +87,7 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.post<{ Params: { token: string } }>("/reset/:token", async (req, reply) => {
     try {
       const form = formFields(req.body, ["password", "confirm"]);
-      const { email } = await resetPassword(deps, req.params.token, form, clientInfo(req));
-      await ctx.limits.signInSucceeded(email.toLowerCase());
+      await guardedReset(ctx, req, req.params.token, form);
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
       const state = await pageState(req, reply, ctx);

@@ -1,10 +1,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { fixUnconfirmedAddress } from "../../accounts/address-fix.ts";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
-import { countWrongPassword } from "./common.tsx";
-import { register, resendConfirmation } from "../../accounts/registration.ts";
-import { deleteSession } from "../../accounts/sessions.ts";
-import { applyErrorHeaders, auditRateLimited, clientInfo, formFields, setSessionCookie, viewerOf, type WebContext } from "../http.ts";
+import { guardedAddressFix, guardedRegister, guardedResend } from "../guarded.ts";
+import { applyErrorHeaders, auditRateLimited, formFields, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { humanDuration } from "../views/time.ts";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
@@ -93,13 +90,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     try {
       const form = formFields(req.body, ["email", "password", "confirm"]);
       email = form.email;
-      const client = clientInfo(req);
-      await ctx.limits.hit([["register_ip", client.ip ?? ""]]);
-      const session = await register(deps, form, client);
-      const previous = await viewerOf(req, deps);
-      if (previous) await deleteSession(deps.db.kysely, previous.sessionHash);
-      setSessionCookie(reply, deps, session);
-      ctx.mailQueued();
+      await guardedRegister(ctx, req, reply, form);
       return reply.redirect("/unconfirmed", 303);
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
@@ -127,10 +118,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     if (!viewer) return toLogin(reply, "/unconfirmed");
     if (viewer.confirmed) return reply.redirect("/", 303);
     try {
-      const account = viewer.email.toLowerCase();
-      await ctx.limits.check("resend_account", account);
-      await resendConfirmation(deps, viewer, clientInfo(req));
-      await ctx.limits.hit([["resend_account", account]]);
+      await guardedResend(ctx, req, viewer);
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "rate_limited") throw err;
       applyErrorHeaders(reply, err);
@@ -138,7 +126,6 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
       const state = await pageState(req, reply, ctx);
       return renderUnconfirmed(reply, 429, { state, error: err.message, retryAfter: err.retryAfter });
     }
-    ctx.mailQueued();
     return reply.redirect("/unconfirmed", 303);
   });
 
@@ -147,18 +134,15 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     if (!viewer) return toLogin(reply, "/unconfirmed");
     if (viewer.confirmed) return reply.redirect("/", 303);
     let email = "";
-    const account = viewer.email.toLowerCase();
     try {
       const form = formFields(req.body, ["email", "current_password"]);
       email = form.email;
-      await ctx.limits.assertNotBackingOff(account);
-      await fixUnconfirmedAddress(deps, viewer, form, clientInfo(req)).catch((err) => countWrongPassword(ctx, account, err));
+      await guardedAddressFix(ctx, req, viewer, form);
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
       const state = await pageState(req, reply, ctx);
       return renderUnconfirmed(reply, 422, { state, fix: { email, errors: err.fields ?? {} } });
     }
-    ctx.mailQueued();
     return reply.redirect("/unconfirmed", 303);
   });
 }
