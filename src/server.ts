@@ -3,6 +3,7 @@ import pino from "pino";
 import { systemClock, type Clock, type Deps } from "./accounts/deps.ts";
 import { pruneEvents } from "./accounts/audit.ts";
 import { createHasher } from "./accounts/passwords.ts";
+import { deleteExpiredSessions } from "./accounts/sessions.ts";
 import type { Config } from "./config.ts";
 import { migrate, openDb } from "./db/index.ts";
 import { createOutbox } from "./mail/outbox.ts";
@@ -60,7 +61,7 @@ export interface RunningWorker {
 
 const PRUNE_EVERY_MS = 3600_000;
 
-/** The mail worker, plus the hourly pruning of old audit events (one job for background work). */
+/** The mail worker, plus the hourly pruning of old audit events and expired sessions. */
 export function runWorker(core: Core, options?: WorkerOptions): RunningWorker {
   const transport = core.makeTransport();
   const worker = startWorker(
@@ -68,7 +69,9 @@ export function runWorker(core: Core, options?: WorkerOptions): RunningWorker {
     { leaseMs: core.deps.config.outboxLeaseSeconds * 1000, ...options },
   );
   const prune = () =>
-    pruneEvents(core.deps, core.deps.config.auditRetentionDays).catch((err: unknown) => core.log.warn({ err }, "pruning auth_events failed"));
+    Promise.all([pruneEvents(core.deps, core.deps.config.auditRetentionDays), deleteExpiredSessions(core.deps)]).catch((err: unknown) =>
+      core.log.warn({ err }, "hourly pruning failed"),
+    );
   void prune();
   const timer = setInterval(prune, PRUNE_EVERY_MS).unref();
   return {

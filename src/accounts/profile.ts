@@ -83,10 +83,13 @@ async function addressTaken(trx: Trx, canonical: string, exceptUserId: string): 
   return other !== undefined;
 }
 
-/** Checks an email-change link without using it. */
+/** An email-change link works while its address is still the pending one and still free. */
 export async function assertPendingAddress(trx: Trx, claim: TokenClaim): Promise<void> {
   const user = await trx.selectFrom("users").select("pending_email").where("id", "=", claim.userId).executeTakeFirst();
   if (!user || user.pending_email !== claim.email) throw new AccountError("token_invalid");
+  if (await addressTaken(trx, claim.email.toLowerCase(), claim.userId)) {
+    throw new AccountError("token_invalid", { message: "That address now belongs to another account." });
+  }
 }
 
 /**
@@ -97,9 +100,6 @@ export async function assertPendingAddress(trx: Trx, claim: TokenClaim): Promise
 export async function applyEmailChange(trx: Trx, claim: TokenClaim, now: number): Promise<void> {
   await assertPendingAddress(trx, claim);
   const canonical = claim.email.toLowerCase();
-  if (await addressTaken(trx, canonical, claim.userId)) {
-    throw new AccountError("token_invalid", { message: "That address now belongs to another account." });
-  }
   await trx
     .updateTable("users")
     .set((eb) => ({

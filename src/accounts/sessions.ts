@@ -100,6 +100,16 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
   };
 }
 
+/** Housekeeping: sessions past their absolute or idle expiry (they already count as none). */
+export async function deleteExpiredSessions(deps: SessionDeps): Promise<number> {
+  const now = deps.clock.now();
+  const result = await deps.db.kysely
+    .deleteFrom("sessions")
+    .where((w) => w.or([w("expires_at", "<=", now), w("last_seen_at", "<=", now - deps.config.sessionIdleTtl * 1000)]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function deleteSession(trx: Trx, sessionHash: string): Promise<void> {
   await trx.deleteFrom("sessions").where("id_hash", "=", sessionHash).execute();
 }

@@ -223,7 +223,9 @@ for (const dialect of await testDialects()) {
       const path = await changeLink("contested@example.com");
       const { browser: squatter } = await signUp(app, "contested@example.com", { password: OTHER_PASSWORD });
 
-      const res = await (await device(app)).post(path);
+      const phone = await device(app);
+      assert.equal((await phone.get(path)).status, 400, "opening the link already says it no longer works");
+      const res = await phone.post(path);
       assert.equal(res.status, 400);
       assert.ok(await canSignIn(app, "slow@example.com", PASSWORD), "the address is unchanged");
       const { res: theirs } = await signIn(app, "contested@example.com", OTHER_PASSWORD);
