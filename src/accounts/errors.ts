@@ -13,7 +13,8 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: "Too many attempts. Please wait and try again." },
   payload_too_large: { status: 413, message: "That request is too large." },
   not_found: { status: 404, message: "Not found." },
-  // Beyond SPEC §5's list: the bounded password-hash queue is full (issue 4). Retry shortly.
+  // Beyond SPEC §5's list: the bounded password-hash queue is full (issue 4), or the database is
+  // unreachable (issue 5). Always with Retry-After.
   unavailable: { status: 503, message: "We are busy right now. Please try again in a moment." },
   // Beyond SPEC §5's list: an unexpected failure (500). Its message carries the request id.
   internal: { status: 500, message: "Something went wrong on our side." },
