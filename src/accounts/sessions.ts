@@ -114,11 +114,9 @@ export async function deleteSession(trx: Trx, sessionHash: string): Promise<void
   await trx.deleteFrom("sessions").where("id_hash", "=", sessionHash).execute();
 }
 
-/** Ends every session of the user (except `keepHash`, if given). Placeholder sessions included. */
-export async function deleteUserSessions(trx: Trx, userId: string, keepHash?: string): Promise<void> {
-  let q = trx.deleteFrom("sessions").where("user_id", "=", userId);
-  if (keepHash) q = q.where("id_hash", "!=", keepHash);
-  await q.execute();
+/** Ends every session of the user, placeholder sessions included. */
+export async function deleteUserSessions(trx: Trx, userId: string): Promise<void> {
+  await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
 }
 
 export interface SessionSummary {
@@ -132,12 +130,15 @@ export interface SessionSummary {
 
 /** The user's own sessions, newest activity first (placeholder sessions are not theirs). */
 export async function listSessions(deps: SessionDeps, viewer: Viewer): Promise<SessionSummary[]> {
+  const now = deps.clock.now();
   const rows = await deps.db.kysely
     .selectFrom("sessions")
     .select(["id_hash", "public_id", "created_at", "last_seen_at", "ip", "user_agent"])
     .where("user_id", "=", viewer.userId)
     .where("signup_email", "is", null)
-    .where("expires_at", ">", deps.clock.now())
+    // Live by the same rules as lookupSession: an idle-expired session is not listed either.
+    .where("expires_at", ">", now)
+    .where("last_seen_at", ">", now - deps.config.sessionIdleTtl * 1000)
     .orderBy("last_seen_at", "desc")
     .execute();
   return rows.map((r) => ({
