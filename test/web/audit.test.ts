@@ -325,5 +325,16 @@ for (const dialect of await testDialects()) {
       assert.equal(rows[0]!.user_id, id);
       assert.equal(rows[0]!.outcome, "POST /resend");
     });
+
+    test("a refusal through the JSON API is a rate_limited row too", async () => {
+      const b = new ClientAt(app.url, freshIp());
+      const post = (email: string) =>
+        b.request("POST", "/api/v1/login", { body: JSON.stringify({ email, password: "guess" }), headers: { "content-type": "application/json" } });
+      for (let i = 1; i <= 30; i++) assert.equal((await post(freshAddress("api-limited"))).status, 401);
+      assert.equal((await post(freshAddress("api-limited"))).status, 429);
+      const rows = await app.service.deps.db.kysely.selectFrom("auth_events").selectAll().where("ip", "=", b.ip).where("type", "=", "rate_limited").execute();
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.outcome, "POST /api/v1/login");
+    });
   });
 }

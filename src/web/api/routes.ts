@@ -14,7 +14,7 @@ import {
   guardedResend,
   guardedReset,
 } from "../guarded.ts";
-import { asUnavailable, clearSessionCookie, clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
+import { asUnavailable, auditRateLimited, clearSessionCookie, clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
 import { OPENAPI } from "./openapi.ts";
 import { crossSite, errorFor, sendError } from "./respond.ts";
 
@@ -39,7 +39,11 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
       });
       api.setErrorHandler(async (rawError, req, reply) => {
         const error = asUnavailable(rawError, req);
-        if (error instanceof AccountError) return sendError(reply, error);
+        if (error instanceof AccountError) {
+          // As on the pages (app.tsx): a refusal leaves its trace in auth_events.
+          if (error.code === "rate_limited") await auditRateLimited(req, deps);
+          return sendError(reply, error);
+        }
         const status = (error as { statusCode?: number }).statusCode;
         if (status === 413) return sendError(reply, errorFor("payload_too_large"));
         if (typeof status === "number" && status >= 400 && status < 500) {
