@@ -19,5 +19,5 @@ export async function loginLoad(baseUrl: string, email: string) {
 
 export async function loginScenario(ctx: Context): Promise<void> {
   const load = await loginLoad(ctx.app.baseUrl, PROFILE_EMAIL);
-  await versusRaw(ctx, { scenario: "POST /login", unit: "logins/s", mode: "verify", target: 0.85, load: () => load });
+  await versusRaw(ctx, { unit: "logins/s", mode: "verify", servers: [{ scenario: "POST /login", pid: ctx.app.pid, load: () => load, target: 0.85 }] });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { prepared } from "../db/prepared.ts";
 import { randomToken, sha256, TOKEN_PATTERN } from "../secrets.ts";
 import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
@@ -21,6 +22,11 @@ export interface Viewer {
    * sees the same "check your inbox" page as a new sign-up, and nothing else of the account.
    */
   readonly signupAttempt: boolean;
+  /** Milliseconds; for a sign-up attempt, when its placeholder session was created. */
+  readonly registeredOn: number;
+  readonly confirmedOn: number | null;
+  /** An address change waiting for its confirmation link. */
+  readonly pendingEmail: string | null;
 }
 
 type SessionDeps = Pick<Deps, "db" | "clock" | "config">;
@@ -56,6 +62,27 @@ export async function createSession(
   return id;
 }
 
+/** The session and its account: one indexed read behind every signed-in request. */
+const sessionByHash = prepared((kysely, idHash: string) =>
+  kysely
+    .selectFrom("sessions")
+    .innerJoin("users", "users.id", "sessions.user_id")
+    .select([
+      "sessions.created_at",
+      "sessions.last_seen_at",
+      "sessions.expires_at",
+      "sessions.signup_email",
+      "users.id",
+      "users.email",
+      "users.confirmed",
+      "users.admin",
+      "users.registered_on",
+      "users.confirmed_on",
+      "users.pending_email",
+    ])
+    .where("sessions.id_hash", "=", idHash),
+);
+
 /**
  * One indexed lookup of sha256(cookie). Expired sessions (idle or absolute) are deleted and
  * count as none. Last-seen moves at most once a minute.
@@ -65,20 +92,7 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
   const { kysely } = deps.db;
   const now = deps.clock.now();
   const idHash = sha256(cookieValue);
-  const row = await kysely
-    .selectFrom("sessions")
-    .innerJoin("users", "users.id", "sessions.user_id")
-    .select([
-      "sessions.last_seen_at",
-      "sessions.expires_at",
-      "sessions.signup_email",
-      "users.id",
-      "users.email",
-      "users.confirmed",
-      "users.admin",
-    ])
-    .where("sessions.id_hash", "=", idHash)
-    .executeTakeFirst();
+  const [row] = await sessionByHash(deps.db, idHash);
   if (!row) return null;
   if (now >= row.expires_at || now - row.last_seen_at >= deps.config.sessionIdleTtl * 1000) {
     await kysely.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
@@ -88,7 +102,18 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
     await kysely.updateTable("sessions").set({ last_seen_at: now }).where("id_hash", "=", idHash).execute();
   }
   if (row.signup_email !== null) {
-    return { userId: row.id, email: row.signup_email, confirmed: false, admin: false, sessionHash: idHash, signupAttempt: true };
+    // Nothing of the existing account: what a brand-new unconfirmed account would show.
+    return {
+      userId: row.id,
+      email: row.signup_email,
+      confirmed: false,
+      admin: false,
+      sessionHash: idHash,
+      signupAttempt: true,
+      registeredOn: row.created_at,
+      confirmedOn: null,
+      pendingEmail: null,
+    };
   }
   return {
     userId: row.id,
@@ -97,6 +122,9 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
     admin: row.admin === 1,
     sessionHash: idHash,
     signupAttempt: false,
+    registeredOn: row.registered_on,
+    confirmedOn: row.confirmed_on,
+    pendingEmail: row.pending_email,
   };
 }
 

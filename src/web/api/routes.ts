@@ -126,23 +126,13 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
 
       api.get("/me", async (req) => {
         const viewer = await signedIn(req);
-        if (viewer.signupAttempt) {
-          // The same fields as a new account's (SPEC §3: no enumeration): "registered" when
-          // this placeholder session was created.
-          const session = await deps.db.kysely.selectFrom("sessions").select("created_at").where("id_hash", "=", viewer.sessionHash).executeTakeFirstOrThrow();
-          return { user: { ...me(viewer), registered_on: new Date(session.created_at).toISOString(), confirmed_on: null, pending_email: null } };
-        }
-        const user = await deps.db.kysely
-          .selectFrom("users")
-          .select(["registered_on", "confirmed_on", "pending_email"])
-          .where("id", "=", viewer.userId)
-          .executeTakeFirstOrThrow();
+        // A sign-up attempt's placeholder session shows what a new account would (SPEC §3).
         return {
           user: {
             ...me(viewer),
-            registered_on: new Date(user.registered_on).toISOString(),
-            confirmed_on: user.confirmed_on === null ? null : new Date(user.confirmed_on).toISOString(),
-            pending_email: user.pending_email,
+            registered_on: new Date(viewer.registeredOn).toISOString(),
+            confirmed_on: viewer.confirmedOn === null ? null : new Date(viewer.confirmedOn).toISOString(),
+            pending_email: viewer.pendingEmail,
           },
         };
       });

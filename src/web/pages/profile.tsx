@@ -31,14 +31,9 @@ export async function confirmedViewer(req: FastifyRequest, reply: FastifyReply, 
 }
 
 export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
-  const { deps } = ctx;
 
-  async function renderProfile(reply: FastifyReply, state: PageState & { viewer: Viewer }, view: ProfileView) {
-    const user = await deps.db.kysely
-      .selectFrom("users")
-      .select(["email", "registered_on", "confirmed_on", "pending_email"])
-      .where("id", "=", state.viewer.userId)
-      .executeTakeFirstOrThrow();
+  function renderProfile(reply: FastifyReply, state: PageState & { viewer: Viewer }, view: ProfileView) {
+    const user = state.viewer;
     const errors = (form: Form) => (view.form === form ? (view.errors ?? {}) : {});
     return page(
       reply,
@@ -50,16 +45,16 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
         <dl>
           <dt>Email</dt>
           <dd>{user.email}</dd>
-          {user.pending_email ? (
+          {user.pendingEmail ? (
             <>
               <dt>Change requested to</dt>
-              <dd>{user.pending_email} (waiting for its confirmation link)</dd>
+              <dd>{user.pendingEmail} (waiting for its confirmation link)</dd>
             </>
           ) : null}
           <dt>Registered</dt>
-          <dd>{formatTime(user.registered_on)}</dd>
+          <dd>{formatTime(user.registeredOn)}</dd>
           <dt>Confirmed</dt>
-          <dd>{user.confirmed_on === null ? "—" : formatTime(user.confirmed_on)}</dd>
+          <dd>{user.confirmedOn === null ? "—" : formatTime(user.confirmedOn)}</dd>
         </dl>
         <p>
           <a href="/sessions">Your signed-in devices</a>
