@@ -136,11 +136,15 @@ export function startWorker(dir: RunDir, o: Omit<AppOptions, "worker">): Proc {
   return launch(dir, o.name, [...(o.nodeFlags ?? []), CLI, "worker"], env).proc;
 }
 
-/** The bare node:http server: the reference for requests per second. */
-export async function startCeiling(dir: RunDir): Promise<Proc & { baseUrl: string }> {
+/**
+ * A reference "hello" server: the bare node:http ceiling (plain node, the reference for
+ * requests per second) or the bare fastify floor (bench/fastify-floor.ts).
+ */
+export async function startReference(dir: RunDir, which: "ceiling" | "fastify"): Promise<Proc & { baseUrl: string }> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
-  const { child, proc } = launch(dir, "ceiling", [plainModule(dir, "ceiling-server")], { PORT: String(port) });
+  const args = which === "ceiling" ? [plainModule(dir, "ceiling-server")] : ["--import", "tsx", join(ROOT, "bench", "fastify-floor.ts")];
+  const { child, proc } = launch(dir, which, args, { PORT: String(port) });
   await untilReady(baseUrl, child, proc.log);
   return { ...proc, baseUrl };
 }

@@ -1,13 +1,14 @@
 /**
  * Page throughput against the machine's ceiling: a bare node:http "hello" with the same wrk
  * settings, then GET / (anonymous), GET /profile (a DB-backed session), GET /confirm/:token (an
- * unused, valid link: only looked at, never consumed). For context also GET /healthz (the
- * framework's floor: no database, no page) and GET /api/v1/me (the same session check, JSON).
+ * unused, valid link: only looked at, never consumed). For context also bare fastify "hello"
+ * (the framework's own floor), GET /healthz (the app's floor: its hooks, no database, no page)
+ * and GET /api/v1/me (the same session check, JSON).
  * Besides req/s, the server's CPU per request, which noise on a shared machine disturbs less.
  */
 import { withCpu } from "../cpu.ts";
 import { alternate, med, PAGE_CONNECTIONS, type Context } from "../context.ts";
-import { startCeiling } from "../processes.ts";
+import { startReference } from "../processes.ts";
 import { expectStatus, registerAndGetLink, signedInUser } from "../setup.ts";
 import { ms, num, pct } from "../table.ts";
 import { wrk } from "../wrk.ts";
@@ -25,11 +26,13 @@ export async function pagesScenario(ctx: Context): Promise<void> {
   const cookie = await signedInUser(app.baseUrl, ctx.sink, "bench-profile@example.com");
   ctx.profileCookie = cookie;
   const confirmPath = await registerAndGetLink(app.baseUrl, ctx.sink, "bench-confirm@example.com");
-  const ceiling = await startCeiling(ctx.dir);
+  const ceiling = await startReference(ctx.dir, "ceiling");
+  const floor = await startReference(ctx.dir, "fastify");
   try {
     const at = (path: string, extra: Omit<Page, "url" | "pid">): Page => ({ url: `${app.baseUrl}${path}`, pid: app.pid, ...extra });
-    const pages: Record<"ceiling" | "home" | "profile" | "confirm" | "me" | "healthz", Page> = {
+    const pages: Record<"ceiling" | "fastify" | "home" | "profile" | "confirm" | "me" | "healthz", Page> = {
       ceiling: { scenario: "ceiling: node:http hello", url: `${ceiling.baseUrl}/`, pid: ceiling.pid },
+      fastify: { scenario: "floor: bare fastify hello", url: `${floor.baseUrl}/`, pid: floor.pid },
       home: at("/", { scenario: "GET / (anonymous)" }),
       profile: at("/profile", { scenario: "GET /profile (session)", headers: { cookie }, target: 0.3 }),
       confirm: at(confirmPath, { scenario: "GET /confirm/:token" }),
@@ -77,5 +80,6 @@ export async function pagesScenario(ctx: Context): Promise<void> {
     }
   } finally {
     await ceiling.stop();
+    await floor.stop();
   }
 }
