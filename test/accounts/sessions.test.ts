@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { createSession, deleteExpiredSessions, lookupSession } from "../../src/accounts/sessions.ts";
 import { loadConfig } from "../../src/config.ts";
-import { migrate, openDb, type Db } from "../../src/db/index.ts";
-import { createTestDatabase, testDialects, type TestDatabase } from "../helpers/databases.ts";
+import type { Db } from "../../src/db/index.ts";
+import { migratedDatabase, testDialects } from "../helpers/databases.ts";
 
 const HOUR = 3600_000;
 const config = loadConfig({ SECRET_KEY: "s".repeat(32), SESSION_IDLE_TTL: "3600", SESSION_ABSOLUTE_TTL: "86400" });
@@ -12,17 +12,8 @@ const client = { ip: "127.0.0.1", userAgent: "test" };
 
 for (const dialect of await testDialects()) {
   describe(`session housekeeping (${dialect})`, () => {
-    let database: TestDatabase;
-    let db: Db;
-    before(async () => {
-      database = await createTestDatabase(dialect);
-      db = openDb(database.url);
-      await migrate(db);
-    });
-    after(async () => {
-      await db.close();
-      await database.drop();
-    });
+    let db!: Db;
+    migratedDatabase(dialect, (opened) => (db = opened));
 
     test("deleteExpiredSessions removes idle and past-absolute sessions and keeps live ones", async () => {
       const t0 = Date.now();

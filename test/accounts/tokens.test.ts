@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { AccountError } from "../../src/accounts/errors.ts";
 import {
   CODE_ALPHABET,
@@ -14,10 +14,10 @@ import {
   normaliseCode,
   peekToken,
 } from "../../src/accounts/tokens.ts";
-import { migrate, openDb, type Db } from "../../src/db/index.ts";
+import type { Db } from "../../src/db/index.ts";
 import type { TokenPurpose } from "../../src/db/schema.ts";
 import { deriveKeys, sha256 } from "../../src/secrets.ts";
-import { createTestDatabase, testDialects, type TestDatabase } from "../helpers/databases.ts";
+import { migratedDatabase, testDialects } from "../helpers/databases.ts";
 
 const HOUR = 3600;
 const T0 = Date.UTC(2030, 0, 1);
@@ -54,18 +54,8 @@ describe("codes", () => {
 
 for (const dialect of await testDialects()) {
   describe(`tokens (${dialect})`, () => {
-    let database: TestDatabase;
-    let db: Db;
-
-    before(async () => {
-      database = await createTestDatabase(dialect);
-      db = openDb(database.url);
-      await migrate(db);
-    });
-    after(async () => {
-      await db.close();
-      await database.drop();
-    });
+    let db!: Db;
+    migratedDatabase(dialect, (opened) => (db = opened));
 
     async function newUser(email = `${randomUUID()}@example.com`): Promise<{ userId: string; email: string }> {
       const userId = randomUUID();

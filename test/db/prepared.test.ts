@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { migrate, openDb, type Db } from "../../src/db/index.ts";
 import { prepared } from "../../src/db/prepared.ts";
-import { createTestDatabase, testDialects, type TestDatabase } from "../helpers/databases.ts";
+import { createTestDatabase, migratedDatabase, testDialects } from "../helpers/databases.ts";
 
 const user = (id: string, email: string, registered: number) => ({
   id,
@@ -26,17 +26,10 @@ const byEmailAndAge = prepared((kysely, minRegistered: number, email: string) =>
 
 for (const dialect of await testDialects()) {
   describe(`prepared queries (${dialect})`, () => {
-    let database: TestDatabase;
-    let db: Db;
+    let db!: Db;
+    migratedDatabase(dialect, (opened) => (db = opened));
     before(async () => {
-      database = await createTestDatabase(dialect);
-      db = openDb(database.url);
-      await migrate(db);
       await db.kysely.insertInto("users").values([user("u1", "a@example.com", 100), user("u2", "b@example.com", 200)]).execute();
-    });
-    after(async () => {
-      await db.close();
-      await database.drop();
     });
 
     test("each call runs with its own values, in the right places", async () => {

@@ -2,7 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import pg from "pg";
+import { migrate, openDb, type Db } from "../../src/db/index.ts";
 
 export type TestDialect = "sqlite" | "postgres";
 
@@ -60,6 +62,25 @@ export async function createTestDatabase(dialect: TestDialect): Promise<TestData
       await c.end();
     },
   };
+}
+
+/**
+ * For the enclosing describe(): a fresh, migrated database of the dialect, handed to `opened`
+ * before its tests run, closed and dropped after them.
+ */
+export function migratedDatabase(dialect: TestDialect, opened: (db: Db) => void): void {
+  let database: TestDatabase;
+  let db: Db;
+  before(async () => {
+    database = await createTestDatabase(dialect);
+    db = openDb(database.url);
+    await migrate(db);
+    opened(db);
+  });
+  after(async () => {
+    await db.close();
+    await database.drop();
+  });
 }
 
 function redact(url: string): string {
