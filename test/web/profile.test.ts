@@ -151,6 +151,9 @@ for (const dialect of await testDialects()) {
     test("the login address changes only when the new link is POSTed; GETting it changes nothing", async () => {
       const browser = await confirmedUser(app, "before@example.com");
       assert.equal((await changeEmail(browser, "after@example.com")).status, 303);
+      const waiting = (await browser.get("/profile")).text;
+      assert.match(waiting, /<dd>before@example\.com<\/dd>/, "the profile still shows the old address");
+      assert.match(waiting, /Change requested to<\/dt><dd>after@example\.com/, "and the pending one");
       const path = await changeLink("after@example.com");
       const scanner = app.client();
       for (let i = 0; i < 3; i++) assert.equal((await scanner.get(path)).status, 200);
@@ -162,7 +165,9 @@ for (const dialect of await testDialects()) {
       assert.equal(res.location, "/confirmed");
       assert.equal(await canSignIn(app, "before@example.com", PASSWORD), false, "the old address no longer signs in");
       assert.ok(await canSignIn(app, "after@example.com", PASSWORD), "the new address signs in");
-      assert.match((await browser.get("/profile")).text, /after@example\.com/);
+      const changed = (await browser.get("/profile")).text;
+      assert.match(changed, /<dd>after@example\.com<\/dd>/);
+      assert.doesNotMatch(changed, /Change requested to/, "nothing pending any more");
       assert.equal((await (await device(app)).post(path)).status, 400, "the link works once");
     });
 
