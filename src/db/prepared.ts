@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Compilable, CompiledQuery, Kysely } from "kysely";
 import type { Db } from "./index.ts";
 import type { Database } from "./schema.ts";
@@ -11,6 +12,8 @@ const MAX_ARGS = 8;
 
 interface Compiled<R> {
   readonly query: CompiledQuery<R>;
+  /** PostgreSQL: the server-side prepared statement's name (parsed and planned once per connection). */
+  readonly name: string;
   /** For each SQL parameter: the argument it takes, or -1 for a constant of the query. */
   readonly sources: readonly number[];
 }
@@ -18,8 +21,10 @@ interface Compiled<R> {
 /**
  * A query that Kysely builds and compiles once per database, then runs with new values: the
  * per-request queries (the session behind every signed-in page) skip the query builder and
- * compiler, about 10 µs each, while the SQL is still Kysely's. `build` must use its arguments
- * only as values (never to choose columns or branches): they are placeholders while it runs.
+ * compiler, about 10 µs each, while the SQL is still Kysely's. On PostgreSQL it also runs as a
+ * server-side prepared statement (measured: GET /profile 3.5k → 4.9k req/s, median of 3).
+ * `build` must use its arguments only as values (never to choose columns or branches): they
+ * are placeholders while it runs.
  */
 export function prepared<A extends unknown[], R>(build: (kysely: Kysely<Database>, ...args: A) => Compilable<R>) {
   const byDb = new WeakMap<Db, Compiled<R>>();
@@ -28,11 +33,15 @@ export function prepared<A extends unknown[], R>(build: (kysely: Kysely<Database
     if (!compiled) {
       const slots = Array.from({ length: MAX_ARGS }, (_, i) => new Slot(i));
       const query = build(db.kysely, ...(slots as unknown as A)).compile();
-      compiled = { query, sources: query.parameters.map((p) => (p instanceof Slot ? p.index : -1)) };
+      const name = `lk_${createHash("sha256").update(query.sql).digest("hex").slice(0, 24)}`;
+      compiled = { query, name, sources: query.parameters.map((p) => (p instanceof Slot ? p.index : -1)) };
       byDb.set(db, compiled);
     }
-    const { query, sources } = compiled;
+    const { query, name, sources } = compiled;
     const parameters = query.parameters.map((p, i) => (sources[i]! >= 0 ? args[sources[i]!] : p));
+    // PostgreSQL: a named statement, so each connection parses and plans it once (through a
+    // pooler, that needs session mode or PgBouncer ≥ 1.21's max_prepared_statements).
+    if (db.pgPool) return (await db.pgPool.query<R & object>({ name, text: query.sql, values: parameters })).rows;
     const result = await db.kysely.executeQuery<R>({ ...query, parameters });
     return result.rows;
   };

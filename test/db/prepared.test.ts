@@ -45,6 +45,17 @@ for (const dialect of await testDialects()) {
       assert.equal(Number(count.n), 2);
     });
 
+    if (dialect === "postgres") {
+      test("PostgreSQL keeps it as a named server-side statement (parsed and planned once per connection)", async () => {
+        await byEmailAndAge(db, 0, "a@example.com");
+        // The pool hands back the connection it just released: its session has the statement.
+        const { rows } = await db.pgPool!.query<{ name: string; statement: string }>("select name, statement from pg_prepared_statements");
+        const ours = rows.filter((r) => r.name.startsWith("lk_"));
+        assert.equal(ours.length, 1, JSON.stringify(rows));
+        assert.match(ours[0]!.statement, /"email_canonical" = \$\d/);
+      });
+    }
+
     test("the same query on another database is compiled for that database", async () => {
       const other = await createTestDatabase(dialect);
       const otherDb = openDb(other.url);
