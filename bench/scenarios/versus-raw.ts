@@ -6,8 +6,7 @@
 import { withCpu } from "../cpu.ts";
 import { alternate, HASH_CONNECTIONS, med, type Context } from "../context.ts";
 import { rawArgon2 } from "../processes.ts";
-import type { Row } from "../table.ts";
-import { ms, num, pct } from "../table.ts";
+import { ms, num, pct, type Row } from "../table.ts";
 import { wrk, type WrkOptions } from "../wrk.ts";
 
 /** The server's own cap on concurrent hashes (createHasher: availableParallelism()). */

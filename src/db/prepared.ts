@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { Compilable, CompiledQuery, Kysely } from "kysely";
+import { sha256 } from "../secrets.ts";
 import type { Db } from "./index.ts";
 import type { Database } from "./schema.ts";
 
@@ -33,7 +33,7 @@ export function prepared<A extends unknown[], R>(build: (kysely: Kysely<Database
     if (!compiled) {
       const slots = Array.from({ length: MAX_ARGS }, (_, i) => new Slot(i));
       const query = build(db.kysely, ...(slots as unknown as A)).compile();
-      const name = `lk_${createHash("sha256").update(query.sql).digest("hex").slice(0, 24)}`;
+      const name = `lk_${sha256(query.sql).slice(0, 24)}`;
       compiled = { query, name, sources: query.parameters.map((p) => (p instanceof Slot ? p.index : -1)) };
       byDb.set(db, compiled);
     }

@@ -31,7 +31,6 @@ export async function confirmedViewer(req: FastifyRequest, reply: FastifyReply, 
 }
 
 export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
-
   function renderProfile(reply: FastifyReply, state: PageState & { viewer: Viewer }, view: ProfileView) {
     const user = state.viewer;
     const errors = (form: Form) => (view.form === form ? (view.errors ?? {}) : {});
