@@ -14,6 +14,8 @@ export interface Db {
   readonly dialect: Dialect;
   /** The PostgreSQL pool, for stores that talk to it directly (rate-limit counters). */
   readonly pgPool?: pg.Pool;
+  /** The SQLite connection behind Kysely, for prepared.ts (statements it runs directly). */
+  readonly sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ function openSqlite(path: string): Db {
   // A separate `latchkey worker` process may hold the write lock for a moment.
   database.pragma("busy_timeout = 5000");
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { kysely, dialect: "sqlite", close: () => kysely.destroy() };
+  return { kysely, dialect: "sqlite", sqlite: database, close: () => kysely.destroy() };
 }
 
 const STATEMENT_CACHE_SIZE = 500;

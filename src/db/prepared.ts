@@ -1,3 +1,4 @@
+import type { Statement } from "better-sqlite3";
 import type { Compilable, CompiledQuery, Kysely } from "kysely";
 import { sha256 } from "../secrets.ts";
 import type { Db } from "./index.ts";
@@ -16,6 +17,8 @@ interface Compiled<R> {
   readonly name: string;
   /** For each SQL parameter: the argument it takes, or -1 for a constant of the query. */
   readonly sources: readonly number[];
+  /** SQLite: the statement, prepared once on the connection. */
+  readonly statement?: Statement;
 }
 
 /**
@@ -34,11 +37,15 @@ export function prepared<A extends unknown[], R>(build: (kysely: Kysely<Database
       const slots = Array.from({ length: MAX_ARGS }, (_, i) => new Slot(i));
       const query = build(db.kysely, ...(slots as unknown as A)).compile();
       const name = `lk_${sha256(query.sql).slice(0, 24)}`;
-      compiled = { query, name, sources: query.parameters.map((p) => (p instanceof Slot ? p.index : -1)) };
+      const sources = query.parameters.map((p) => (p instanceof Slot ? p.index : -1));
+      compiled = { query, name, sources, ...(db.sqlite ? { statement: db.sqlite.prepare(query.sql) } : {}) };
       byDb.set(db, compiled);
     }
-    const { query, name, sources } = compiled;
+    const { query, name, sources, statement } = compiled;
     const parameters = query.parameters.map((p, i) => (sources[i]! >= 0 ? args[sources[i]!] : p));
+    // SQLite: straight to the statement, unless a transaction is open on the (one) connection:
+    // then Kysely queues the query behind it, so it never reads uncommitted rows.
+    if (statement && !db.sqlite!.inTransaction) return statement.all(parameters) as R[];
     // PostgreSQL: a named statement, so each connection parses and plans it once (through a
     // pooler, that needs session mode or PgBouncer ≥ 1.21's max_prepared_statements).
     if (db.pgPool) return (await db.pgPool.query<R & object>({ name, text: query.sql, values: parameters })).rows;

@@ -45,6 +45,19 @@ for (const dialect of await testDialects()) {
       assert.equal(Number(count.n), 2);
     });
 
+    test("a read while another caller's transaction is open never sees that transaction's rows", async () => {
+      let read: Promise<unknown> | undefined;
+      await assert.rejects(
+        db.kysely.transaction().execute(async (trx) => {
+          await trx.insertInto("users").values(user("u3", "c@example.com", 300)).execute();
+          read = byEmailAndAge(db, 0, "c@example.com");
+          throw new Error("roll back");
+        }),
+        /roll back/,
+      );
+      assert.deepEqual(await read, []);
+    });
+
     if (dialect === "postgres") {
       test("PostgreSQL keeps it as a named server-side statement (parsed and planned once per connection)", async () => {
         await byEmailAndAge(db, 0, "a@example.com");
