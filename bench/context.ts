@@ -28,7 +28,7 @@ export interface BaseContext extends Settings {
 export interface Context extends BaseContext {
   /** The main server under test (fresh database, in-process mail worker). */
   readonly app: App;
-  /** `session=…` of a confirmed, signed-in account on `app` (set by the pages scenario). */
+  /** `session=…; csrf=…` of PROFILE_EMAIL on `app`: use setup.ts profileCookie(), which makes it. */
   profileCookie?: string;
 }
 

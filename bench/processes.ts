@@ -88,6 +88,8 @@ export interface AppOptions {
   readonly worker?: boolean;
   /** Extra node flags, e.g. --cpu-prof. */
   readonly nodeFlags?: string[];
+  /** Another build's cli.js (bench/try.ts compares builds); default this checkout's dist. */
+  readonly cli?: string;
 }
 
 export interface App extends Proc {
@@ -113,7 +115,7 @@ export async function startApp(dir: RunDir, o: AppOptions): Promise<App> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const delayFile = join(dir.path, `${o.name}.loop-delay.json`);
-  const args = [...(o.nodeFlags ?? []), "--import", plainModule(dir, "loop-delay"), CLI, "serve", "--port", String(port)];
+  const args = [...(o.nodeFlags ?? []), "--import", plainModule(dir, "loop-delay"), o.cli ?? CLI, "serve", "--port", String(port)];
   if (o.worker === false) args.push("--no-worker");
   const env = { ...appEnv({ ...o, baseUrl }), BENCH_LOOP_DELAY_FILE: delayFile };
   const { child, proc } = launch(dir, o.name, args, env);

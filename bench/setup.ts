@@ -3,9 +3,18 @@
  * (register, the emailed link, confirm, sign in), cookies and form tokens from real pages.
  */
 import { Client } from "../test/helpers/client.ts";
+import type { Context } from "./context.ts";
 import type { BenchSink } from "./smtp-sink.ts";
 
 export const PASSWORD = "correct horse battery staple";
+
+/** The confirmed account the main server's scenarios share (GET /profile, the sign-ins). */
+export const PROFILE_EMAIL = "bench-profile@example.com";
+
+/** `session=…; csrf=…` of PROFILE_EMAIL on the main server, made by whichever scenario runs first. */
+export async function profileCookie(ctx: Context): Promise<string> {
+  return (ctx.profileCookie ??= await signedInUser(ctx.app.baseUrl, ctx.sink, PROFILE_EMAIL));
+}
 
 export interface FormToken {
   /** `csrf=…`, for a Cookie header. */

@@ -6,7 +6,8 @@
 import { alternate, med, type Context } from "../context.ts";
 import { ms, num } from "../table.ts";
 import { wrk, type WrkResult } from "../wrk.ts";
-import { loginLoad, PROFILE_EMAIL } from "./login.ts";
+import { PROFILE_EMAIL, profileCookie } from "../setup.ts";
+import { loginLoad } from "./login.ts";
 
 const FLOOD_CONNECTIONS = 50;
 const PROBE_CONNECTIONS = 4;
@@ -21,8 +22,7 @@ interface Round {
 
 export async function floodScenario(ctx: Context): Promise<void> {
   const { app } = ctx;
-  const cookie = ctx.profileCookie ?? "";
-  if (!cookie) throw new Error("the flood scenario needs the pages scenario's signed-in account");
+  const cookie = await profileCookie(ctx);
   const load = await loginLoad(app.baseUrl, PROFILE_EMAIL);
   const probe = Math.max(2, Math.round(ctx.seconds / 2));
 

@@ -1,9 +1,7 @@
 /** POST /login: argon2id verify + a session row + an audit row, against the raw verify loop. */
 import type { Context } from "../context.ts";
-import { expectStatus, formToken, PASSWORD } from "../setup.ts";
+import { expectStatus, formToken, PASSWORD, PROFILE_EMAIL, profileCookie } from "../setup.ts";
 import { versusRaw } from "./versus-raw.ts";
-
-export const PROFILE_EMAIL = "bench-profile@example.com";
 
 /** The wrk options of a successful sign-in as `email` (a 303 with a new session), checked once. */
 export async function loginLoad(baseUrl: string, email: string) {
@@ -18,6 +16,7 @@ export async function loginLoad(baseUrl: string, email: string) {
 }
 
 export async function loginScenario(ctx: Context): Promise<void> {
+  await profileCookie(ctx);
   const load = await loginLoad(ctx.app.baseUrl, PROFILE_EMAIL);
   await versusRaw(ctx, { unit: "logins/s", mode: "verify", servers: [{ scenario: "POST /login", pid: ctx.app.pid, load: () => load, target: 0.85 }] });
 }

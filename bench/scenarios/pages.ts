@@ -9,7 +9,7 @@
 import { withCpu } from "../cpu.ts";
 import { alternate, med, PAGE_CONNECTIONS, type Context } from "../context.ts";
 import { startReference } from "../processes.ts";
-import { expectStatus, registerAndGetLink, signedInUser } from "../setup.ts";
+import { expectStatus, profileCookie, registerAndGetLink } from "../setup.ts";
 import { ms, num, pct } from "../table.ts";
 import { wrk } from "../wrk.ts";
 
@@ -23,8 +23,7 @@ interface Page {
 
 export async function pagesScenario(ctx: Context): Promise<void> {
   const { app } = ctx;
-  const cookie = await signedInUser(app.baseUrl, ctx.sink, "bench-profile@example.com");
-  ctx.profileCookie = cookie;
+  const cookie = await profileCookie(ctx);
   const confirmPath = await registerAndGetLink(app.baseUrl, ctx.sink, "bench-confirm@example.com");
   const ceiling = await startReference(ctx.dir, "ceiling");
   const floor = await startReference(ctx.dir, "fastify");

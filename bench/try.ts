@@ -1,0 +1,86 @@
+/**
+ * One question, quickly: how much event-loop CPU does a request to PATH cost on the built app?
+ * For trying a change before the full `npm run bench` (which is what the README reports).
+ *
+ *   node --import tsx bench/try.ts [--db sqlite|postgres] [--path /profile ...] [--seconds 5] [--runs 3]
+ *                                  [--dist DIR ...] [--cpu-prof]
+ *
+ * Starts `node DIST/cli.js serve` for each --dist (default: this checkout's dist; pass a second
+ * build, e.g. one made with `git worktree`, to compare two versions side by side), signs in a
+ * confirmed account, then runs wrk on each path, alternating the builds, and prints req/s and
+ * event-loop CPU per request (median). --cpu-prof runs the servers with node --cpu-prof and
+ * prints each profile's hottest functions (bench/profile-top.ts; the sampler counts wall time
+ * on the main thread, so a busy machine's preemption shows up too: compare, don't sum).
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { createTestDatabase, type TestDialect } from "../test/helpers/databases.ts";
+import { alternate, median, PAGE_CONNECTIONS } from "./context.ts";
+import { withCpu } from "./cpu.ts";
+import { killAll, startApp, type App } from "./processes.ts";
+import { expectStatus, signedInUser } from "./setup.ts";
+import { BenchSink } from "./smtp-sink.ts";
+import { requireWrk, wrk } from "./wrk.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    db: { type: "string", default: "sqlite" },
+    path: { type: "string", multiple: true },
+    seconds: { type: "string", default: "5" },
+    runs: { type: "string", default: "3" },
+    dist: { type: "string", multiple: true },
+    "cpu-prof": { type: "boolean", default: false },
+  },
+});
+
+requireWrk();
+const paths = args.path ?? ["/profile"];
+const dists = (args.dist ?? ["dist"]).map((d) => resolve(d));
+const seconds = Number(args.seconds);
+const dir = { path: mkdtempSync(join(tmpdir(), "latchkey-try-")) };
+const sink = await new BenchSink().start();
+const secretKey = randomBytes(32).toString("base64url");
+const databases: Array<{ drop(): Promise<void> }> = [];
+const apps: Array<{ dist: string; app: App; cookie: string }> = [];
+process.once("SIGINT", () => (killAll(), process.exit(130)));
+
+try {
+  for (const [i, dist] of dists.entries()) {
+    const database = await createTestDatabase(args.db as TestDialect);
+    databases.push(database);
+    const app = await startApp(dir, { name: `try-${i}`, databaseUrl: database.url, smtpUrl: sink.url, secretKey, cli: join(dist, "cli.js"), nodeFlags: args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", join(dir.path, `prof-${i}`)] : [] });
+    const cookie = await signedInUser(app.baseUrl, sink, `try-${i}@example.com`);
+    for (const path of paths) await expectStatus(app.baseUrl + path, 200, { headers: { cookie } });
+    apps.push({ dist, app, cookie });
+  }
+  const load = (a: (typeof apps)[number], path: string, s: number) =>
+    withCpu(a.app.pid, () => wrk({ url: a.app.baseUrl + path, seconds: s, connections: PAGE_CONNECTIONS, headers: { cookie: a.cookie } }));
+  for (const a of apps) for (const path of paths) await load(a, path, 2); // warm-up
+  const configs = Object.fromEntries(apps.flatMap((a, i) => paths.map((path) => [`${i} ${path}`, () => load(a, path, seconds)])));
+  const results = await alternate(Number(args.runs), configs);
+  console.log(`\n${args.db}, ${args.runs} × ${seconds} s, ${PAGE_CONNECTIONS} connections (median)`);
+  for (const [key, rs] of Object.entries(results)) {
+    const [i, path] = key.split(" ") as [string, string];
+    const rps = median(rs.map((r) => r.rps));
+    const µs = median(rs.map((r) => r.cpu.main * 1000));
+    console.log(`${dists[Number(i)]!.padEnd(40)} ${path.padEnd(16)} ${rps.toFixed(0).padStart(7)} req/s  ${µs.toFixed(1).padStart(6)} µs/request`);
+  }
+} finally {
+  for (const a of apps) await a.app.stop();
+  if (args["cpu-prof"]) for (const [i, a] of apps.entries()) profileTop(join(dir.path, `prof-${i}`), a.dist);
+  for (const d of databases) await d.drop();
+  await sink.stop();
+}
+
+/** The hottest functions of the one .cpuprofile in `profDir` (self time; inclusive time in src/). */
+function profileTop(profDir: string, title: string): void {
+  const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) return console.log(`no profile in ${profDir}`);
+  console.log(`\n${title}: ${join(profDir, file)}`);
+  const top = new URL("./profile-top.ts", import.meta.url).pathname;
+  spawnSync(process.execPath, ["--import", "tsx", top, join(profDir, file), "30", "/"], { stdio: "inherit" });
+}
