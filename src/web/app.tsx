@@ -8,6 +8,7 @@ import type { Config } from "../config.ts";
 import { AccountError, ERROR_CATALOGUE } from "../accounts/errors.ts";
 import { applyErrorHeaders, asUnavailable, auditRateLimited, csrfValid, type WebContext } from "./http.ts";
 import { page, pageState } from "./pages/common.tsx";
+import { adminRoutes } from "./pages/admin.tsx";
 import { confirmRoutes } from "./pages/confirm.tsx";
 import { devMailRoutes } from "./pages/dev-mail.tsx";
 import { healthRoutes } from "./pages/health.ts";
@@ -118,6 +119,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   profileRoutes(app, ctx);
   sessionRoutes(app, ctx);
   recoveryRoutes(app, ctx);
+  adminRoutes(app, ctx);
   apiRoutes(app, ctx);
   if (config.devMailbox) devMailRoutes(app, ctx);
 

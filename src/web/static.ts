@@ -21,6 +21,15 @@ nav button{background:transparent;border:1px solid #fff;padding:.2rem .6rem}
 .alert.info{background:#e6f0ff}
 pre{white-space:pre-wrap;background:#fff;padding:1rem;border:1px solid #dde}
 article{border-top:1px solid #ccd;padding:1rem 0}
+table{border-collapse:collapse;font-size:.875rem}
+th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #dde;vertical-align:top}
+.switch{display:flex;gap:1rem}
+.chart{margin:0 0 1rem}
+.chart svg{display:block;width:100%;height:8rem;background:#fff;border:1px solid #dde}
+.band-0{fill:#17347a}.band-1{fill:#2459c9}.band-2{fill:#7d9ee6}.band-3{fill:#c9d6f2}
+.key{display:inline-flex;align-items:center;gap:.3rem;margin-right:1rem;font-size:.875rem}
+.key::before{content:"";width:.8rem;height:.8rem;background:#c9d6f2}
+.key.band-0::before{background:#17347a}.key.band-1::before{background:#2459c9}.key.band-2::before{background:#7d9ee6}
 `;
 
 /**

@@ -34,6 +34,7 @@ export function Layout({ title, viewer, csrf, children, scripts = [] }: LayoutPr
                   Signed in as <strong>{viewer.email}</strong>
                 </span>
                 {viewer.confirmed ? <a href="/profile">Profile</a> : <a href="/unconfirmed">Confirm your address</a>}
+                {viewer.admin && viewer.confirmed ? <a href="/admin">Admin</a> : null}
                 <form method="post" action="/logout" class="inline">
                   <CsrfField token={csrf} />
                   <button type="submit">Sign out</button>

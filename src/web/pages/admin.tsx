@@ -1,0 +1,175 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { AccountError } from "../../accounts/errors.ts";
+import { accountTotals, cohorts, WINDOWS, type Cohort, type CohortPeriod } from "../../admin/cohorts.ts";
+import { failedMail, type FailedMail } from "../../admin/failed-mail.ts";
+import { outboxCounts } from "../../db/claim.ts";
+import { formatTime } from "../../mail/message.tsx";
+import type { WebContext } from "../http.ts";
+import { page, pageState, toLogin } from "./common.tsx";
+
+const PERIODS: Record<CohortPeriod, { count: number; label: string }> = {
+  day: { count: 30, label: "By day, last 30 days" },
+  week: { count: 12, label: "By week, last 12 weeks" },
+};
+const FAILED_SHOWN = 20;
+
+/**
+ * Every path under /admin, known or not: anonymous visitors are sent to sign in, anyone but a
+ * confirmed admin gets a 403 (so even a 404 says nothing to them).
+ */
+async function adminState(req: FastifyRequest, reply: FastifyReply, ctx: WebContext) {
+  const state = await pageState(req, reply, ctx);
+  if (!state.viewer) return { redirect: toLogin(reply, req.url) } as const;
+  if (!state.viewer.admin || !state.viewer.confirmed) throw new AccountError("forbidden");
+  return { state } as const;
+}
+
+export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
+  const { deps } = ctx;
+
+  app.register(
+    async (admin) => {
+      admin.get("/", async (req, reply) => {
+        const gate = await adminState(req, reply, ctx);
+        if (gate.redirect) return gate.redirect;
+        const by: CohortPeriod = (req.query as Record<string, unknown>).by === "week" ? "week" : "day";
+        const [rows, totals, outbox, failed] = await Promise.all([
+          cohorts(deps, by, PERIODS[by].count),
+          accountTotals(deps),
+          outboxCounts(deps.db),
+          failedMail(deps, FAILED_SHOWN),
+        ]);
+        return page(
+          reply,
+          200,
+          gate.state,
+          "Admin",
+          <>
+            <p>
+              {totals.accounts} account{totals.accounts === 1 ? "" : "s"}, {totals.confirmed} confirmed ({share(totals.confirmed, totals.accounts)}).
+            </p>
+            <h2>Sign-ups and confirmations</h2>
+            <p class="switch">
+              {(Object.keys(PERIODS) as CohortPeriod[]).map((p) =>
+                p === by ? <strong>{PERIODS[p].label}</strong> : <a href={p === "day" ? "/admin" : `/admin?by=${p}`}>{PERIODS[p].label}</a>,
+              )}
+            </p>
+            <CohortChart cohorts={rows} period={by} />
+            <CohortTable cohorts={rows} period={by} />
+            <h2>Email delivery</h2>
+            <p>
+              {outbox.pending} waiting to be sent, {outbox.failed} given up on.
+            </p>
+            {failed.length > 0 ? <FailedTable mails={failed} /> : null}
+          </>,
+        );
+      });
+
+      admin.setNotFoundHandler(async (req, reply) => {
+        const gate = await adminState(req, reply, ctx);
+        if (gate.redirect) return gate.redirect;
+        return page(reply, 404, gate.state, "Not found", <p>There is no page at this address.</p>);
+      });
+    },
+    { prefix: "/admin" },
+  );
+}
+
+function share(n: number, of: number): string {
+  return of === 0 ? "—" : `${Math.round((n / of) * 100)} %`;
+}
+
+function cohortName(c: Cohort, period: CohortPeriod): string {
+  const day = new Date(c.start).toISOString().slice(0, 10);
+  return period === "day" ? day : `week of ${day}`;
+}
+
+const SERIES = [...WINDOWS.map((w) => w.label), "ever"];
+
+/**
+ * Each cohort as one bar 0–100 %: nested bands for confirmed within 1 hour, 1 day, 7 days and
+ * ever (each contains the one before). The table below carries the same numbers in text.
+ */
+function CohortChart({ cohorts, period }: { cohorts: readonly Cohort[]; period: CohortPeriod }) {
+  const height = 100;
+  const step = 12;
+  return (
+    <figure class="chart">
+      <svg viewBox={`0 0 ${cohorts.length * step} ${height}`} preserveAspectRatio="none" role="img" aria-label="Share of each cohort's sign-ups confirmed within 1 hour, 1 day, 7 days and ever">
+        {cohorts.map((c, i) => {
+          if (c.registered === 0) return null;
+          const values = [...c.within, c.confirmed];
+          return (
+            <g>
+              <title>{`${cohortName(c, period)}: ${c.registered} sign-ups; ${SERIES.map((s, k) => `${s} ${share(values[k]!, c.registered)}`).join(", ")}`}</title>
+              {[...values].reverse().map((v, k) => {
+                const h = (v / c.registered) * height;
+                return <rect class={`band-${SERIES.length - 1 - k}`} x={i * step + 1} y={height - h} width={step - 2} height={h} />;
+              })}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption>
+        {SERIES.map((s, k) => (
+          <span class={`key band-${k}`}>{s}</span>
+        ))}
+      </figcaption>
+    </figure>
+  );
+}
+
+function CohortTable({ cohorts, period }: { cohorts: readonly Cohort[]; period: CohortPeriod }) {
+  return (
+    <table class="cohorts">
+      <thead>
+        <tr>
+          <th>{period === "day" ? "Day" : "Week"}</th>
+          <th>Sign-ups</th>
+          {SERIES.map((s) => (
+            <th>Confirmed {s}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {[...cohorts].reverse().map((c) => (
+          <tr data-cohort={new Date(c.start).toISOString().slice(0, 10)}>
+            <td>
+              {cohortName(c, period)}
+              {c.open && c.registered > 0 ? " (still filling)" : ""}
+            </td>
+            <td>{c.registered}</td>
+            {[...c.within, c.confirmed].map((n) => (
+              <td>{c.registered === 0 ? "—" : `${share(n, c.registered)} (${n})`}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function FailedTable({ mails }: { mails: readonly FailedMail[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Email</th>
+          <th>Queued</th>
+          <th>Attempts</th>
+          <th>Last error</th>
+        </tr>
+      </thead>
+      <tbody>
+        {mails.map((m) => (
+          <tr data-mail={m.id}>
+            <td>{m.kind}</td>
+            <td>{formatTime(m.createdAt)}</td>
+            <td>{m.attempts}</td>
+            <td>{m.lastError ?? "—"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,123 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import { createAdmin } from "../../src/accounts/admin.ts";
+import { startTestApp, type TestApp } from "../helpers/app.ts";
+import type { Client } from "../helpers/client.ts";
+import { testDialects } from "../helpers/databases.ts";
+import { confirmedUser, PASSWORD, signIn, signUp } from "../helpers/flows.ts";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** The text of the cohort table's row for the day starting at `start` (ms UTC). */
+function cohortRow(html: string, start: number): string {
+  const day = new Date(start).toISOString().slice(0, 10);
+  const row = new RegExp(`<tr data-cohort="${day}">(.*?)</tr>`).exec(html)?.[1];
+  assert.ok(row, `a row for ${day}`);
+  return row.replace(/<[^>]+>/g, "|").replace(/\|+/g, "|");
+}
+
+for (const dialect of await testDialects()) {
+  describe(`admin dashboard (${dialect})`, () => {
+    let app: TestApp;
+    let admin: Client;
+    let member: Client;
+    before(async () => {
+      app = await startTestApp({ dialect });
+      await createAdmin(app.service.deps, "boss@example.com", async () => PASSWORD);
+      admin = (await signIn(app, "boss@example.com")).browser;
+      member = await confirmedUser(app, "member@example.com");
+    });
+    after(() => app.close());
+
+    test("anonymous visitors are sent to sign in and come back, on every /admin path", async () => {
+      for (const [path, next] of [
+        ["/admin", "%2Fadmin"],
+        ["/admin?by=week", "%2Fadmin%3Fby%3Dweek"],
+        ["/admin/no-such-page", "%2Fadmin%2Fno-such-page"],
+      ]) {
+        const res = await app.client().get(path!);
+        assert.equal(res.status, 303, path);
+        assert.equal(res.location, `/login?next=${next}`);
+      }
+    });
+
+    test("signed-in accounts that are not admins get a 403, unconfirmed ones too, even where no page exists", async () => {
+      const { browser: unconfirmed } = await signUp(app, "fresh@example.com");
+      for (const browser of [member, unconfirmed]) {
+        for (const path of ["/admin", "/admin/no-such-page"]) {
+          const res = await browser.get(path);
+          assert.equal(res.status, 403, path);
+          assert.doesNotMatch(res.text, /Sign-ups and confirmations/);
+        }
+      }
+      assert.doesNotMatch((await member.get("/")).text, /href="\/admin"/, "no admin link for members");
+    });
+
+    test("an admin sees the dashboard, linked from every page; unknown admin paths are a 404", async () => {
+      assert.match((await admin.get("/")).text, /href="\/admin"/);
+      const res = await admin.get("/admin");
+      assert.equal(res.status, 200);
+      assert.match(res.text, /<svg[^>]*role="img"/);
+      assert.equal((await admin.get("/admin/no-such-page")).status, 404);
+    });
+
+    test("each day's sign-ups show the share confirmed within 1 hour, 1 day, 7 days and ever", async () => {
+      const now = app.clock.now();
+      const dayStart = Math.floor(now / DAY) * DAY - 3 * DAY;
+      const at = (ms: number) => dayStart + ms;
+      const rows = [
+        [at(HOUR), HOUR / 2],
+        [at(2 * HOUR), 5 * HOUR],
+        [at(3 * HOUR), 2 * DAY],
+        [at(4 * HOUR), null],
+      ] as const;
+      await app.service.deps.db.kysely
+        .insertInto("users")
+        .values(
+          rows.map(([registered, after], i) => ({
+            id: randomUUID(),
+            email: `cohort${i}@example.com`,
+            email_canonical: `cohort${i}@example.com`,
+            password_hash: "x",
+            registered_on: registered,
+            confirmed: after === null ? 0 : 1,
+            confirmed_on: after === null ? null : registered + after,
+            confirmation_sent_at: null,
+          })),
+        )
+        .execute();
+      const page = await admin.get("/admin");
+      assert.equal(cohortRow(page.text, dayStart), "|" + [new Date(dayStart).toISOString().slice(0, 10) + " (still filling)", 4, "25 % (1)", "50 % (2)", "75 % (3)", "75 % (3)"].join("|") + "|");
+      const weekly = await admin.get("/admin?by=week");
+      assert.equal(weekly.status, 200);
+      assert.match(weekly.text, /<th>Week<\/th>/);
+      assert.match(weekly.text, /week of \d{4}-\d\d-\d\d/);
+    });
+
+    test("emails the worker gave up on are listed, without their recipient", async () => {
+      const now = app.clock.now();
+      await app.service.deps.db.kysely
+        .insertInto("outbox")
+        .values({
+          id: "failed-mail-1",
+          message_id: "<m1@latchkey.test>",
+          kind: "confirm",
+          payload: null,
+          status: "failed",
+          attempts: 7,
+          created_at: now - DAY,
+          next_attempt_at: now,
+          last_error: "550 mailbox unavailable",
+        })
+        .execute();
+      const page = await admin.get("/admin");
+      assert.match(page.text, /1 given up on/);
+      const row = /<tr data-mail="failed-mail-1">(.*?)<\/tr>/.exec(page.text)?.[1] ?? "";
+      assert.match(row, /confirm/);
+      assert.match(row, /550 mailbox unavailable/);
+      assert.match(row, /<td>7<\/td>/);
+    });
+  });
+}
