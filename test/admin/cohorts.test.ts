@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { accountTotals, cohorts } from "../../src/admin/cohorts.ts";
 import type { Db } from "../../src/db/index.ts";
-import { migratedDatabase, testDialects } from "../helpers/databases.ts";
+import { migratedDatabase, testDialects, userRow } from "../helpers/databases.ts";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -13,19 +13,7 @@ const TODAY = Date.UTC(2026, 10, 25);
 const MONDAY = Date.UTC(2026, 10, 23);
 
 let n = 0;
-function user(registeredOn: number, confirmedAfter: number | null) {
-  n++;
-  return {
-    id: `u${n}`,
-    email: `u${n}@example.com`,
-    email_canonical: `u${n}@example.com`,
-    password_hash: "x",
-    registered_on: registeredOn,
-    confirmed: confirmedAfter === null ? 0 : 1,
-    confirmed_on: confirmedAfter === null ? null : registeredOn + confirmedAfter,
-    confirmation_sent_at: null,
-  };
-}
+const user = (registeredOn: number, confirmedAfter: number | null) => userRow(`u${++n}`, registeredOn, confirmedAfter === null ? null : registeredOn + confirmedAfter);
 
 for (const dialect of await testDialects()) {
   describe(`admin cohorts (${dialect})`, () => {

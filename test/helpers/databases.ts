@@ -86,3 +86,9 @@ export function migratedDatabase(dialect: TestDialect, opened: (db: Db) => void)
 function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, "//…@");
 }
+
+/** A users row written straight to the database (no password work): for tests of what counts accounts. */
+export function userRow(id: string, registeredOn: number, confirmedOn: number | null) {
+  const email = `${id}@example.com`;
+  return { id, email, email_canonical: email, password_hash: "x", registered_on: registeredOn, confirmed: confirmedOn === null ? 0 : 1, confirmed_on: confirmedOn, confirmation_sent_at: null };
+}

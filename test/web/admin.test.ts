@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { createAdmin } from "../../src/accounts/admin.ts";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import type { Client } from "../helpers/client.ts";
-import { testDialects } from "../helpers/databases.ts";
+import { testDialects, userRow } from "../helpers/databases.ts";
 import { confirmedUser, PASSWORD, signIn, signUp } from "../helpers/flows.ts";
 
 const HOUR = 3_600_000;
@@ -75,18 +74,7 @@ for (const dialect of await testDialects()) {
       ] as const;
       await app.service.deps.db.kysely
         .insertInto("users")
-        .values(
-          rows.map(([registered, after], i) => ({
-            id: randomUUID(),
-            email: `cohort${i}@example.com`,
-            email_canonical: `cohort${i}@example.com`,
-            password_hash: "x",
-            registered_on: registered,
-            confirmed: after === null ? 0 : 1,
-            confirmed_on: after === null ? null : registered + after,
-            confirmation_sent_at: null,
-          })),
-        )
+        .values(rows.map(([registered, after], i) => userRow(`cohort${i}`, registered, after === null ? null : registered + after)))
         .execute();
       const page = await admin.get("/admin");
       assert.equal(cohortRow(page.text, dayStart), "|" + [new Date(dayStart).toISOString().slice(0, 10) + " (still filling)", 4, "25 % (1)", "50 % (2)", "75 % (3)", "75 % (3)"].join("|") + "|");
