@@ -177,6 +177,30 @@ export function memory(pid: number): { rss: number; peak: number } {
 
 const CLOCK_TICKS = 100; // USER_HZ: 100 on Linux (getconf CLK_TCK)
 
+/** utime + stime in seconds, from a /proc/…/stat line (fields 14 and 15; counted after "(comm)", which may hold spaces). */
+function statSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * CPU seconds used so far by every process named "postgres" on this machine: the local server
+ * the PostgreSQL runs talk to, whose work competes for the same cores as the app's.
+ */
+export function postgresCpu(): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (stat.includes("(postgres)")) total += statSeconds(stat);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
 /**
  * CPU seconds used so far by a process: its main thread (the event loop) and all its other
  * threads (libuv's pool, where argon2 runs; V8's GC helpers), from /proc/<pid>/task/<tid>/stat.
@@ -191,9 +215,7 @@ export function threadCpu(pid: number): { main: number; others: number } {
     } catch {
       continue; // the thread ended meanwhile
     }
-    // Fields after "(comm)": state is field 3; utime and stime are fields 14 and 15.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    const seconds = statSeconds(stat);
     if (Number(tid) === pid) main += seconds;
     else others += seconds;
   }

@@ -55,7 +55,9 @@ export async function versusRaw(ctx: Context, o: { unit: string; mode: "hash" | 
       {
         scenario,
         measure: "CPU per request",
-        value: `${ms(med(http, (r) => r.cpu.main))} event loop + ${ms(med(http, (r) => r.cpu.others))} other threads`,
+        value:
+          `${ms(med(http, (r) => r.cpu.main))} event loop + ${ms(med(http, (r) => r.cpu.others))} other threads` +
+          (ctx.dialect === "postgres" ? ` + ${ms(med(http, (r) => r.cpu.database))} PostgreSQL` : ""),
         reference: `${ms(med(results.raw, (r) => r.cpuMsPerOp))} per raw ${o.mode}`,
       },
     ];
