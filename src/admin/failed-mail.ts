@@ -9,7 +9,7 @@ export interface FailedMail {
   readonly lastError: string | null;
 }
 
-/** The most recent failures, newest first. The recipient and body stay sealed in the outbox. */
+/** The most recent failures, newest first. The message itself stays sealed in the outbox. */
 export async function failedMail(deps: Pick<Deps, "db">, limit: number): Promise<FailedMail[]> {
   const rows = await deps.db.kysely
     .selectFrom("outbox")

@@ -84,7 +84,7 @@ for (const dialect of await testDialects()) {
       assert.match(weekly.text, /week of \d{4}-\d\d-\d\d/);
     });
 
-    test("emails the worker gave up on are listed, without their recipient", async () => {
+    test("emails the worker gave up on are listed with their kind, attempts and last error", async () => {
       const now = app.clock.now();
       await app.service.deps.db.kysely
         .insertInto("outbox")
