@@ -45,7 +45,7 @@ for (const dialect of await testDialects()) {
     test("signed-in accounts that are not admins get a 403, unconfirmed ones too, even where no page exists", async () => {
       const { browser: unconfirmed } = await signUp(app, "fresh@example.com");
       for (const browser of [member, unconfirmed]) {
-        for (const path of ["/admin", "/admin/no-such-page"]) {
+        for (const path of ["/admin", "/admin/users?q=boss%40example.com", "/admin/no-such-page"]) {
           const res = await browser.get(path);
           assert.equal(res.status, 403, path);
           assert.doesNotMatch(res.text, /Sign-ups and confirmations/);
@@ -82,6 +82,32 @@ for (const dialect of await testDialects()) {
       assert.equal(weekly.status, 200);
       assert.match(weekly.text, /<th>Week<\/th>/);
       assert.match(weekly.text, /week of \d{4}-\d\d-\d\d/);
+    });
+
+    test("an admin finds an account by its address, in any case, or sees the latest sign-ups", async () => {
+      await signUp(app, "newest@example.com");
+      const found = await admin.get("/admin/users?q=%20Member%40EXAMPLE.com");
+      assert.equal(found.status, 200);
+      const rows = [...found.text.matchAll(/<tr data-account="[^"]+">(.*?)<\/tr>/g)].map((m) => m[1]!);
+      assert.equal(rows.length, 1);
+      assert.match(rows[0]!, /member@example\.com/);
+      assert.match(rows[0]!, /1 device</, "the sign-up browser's session");
+      assert.doesNotMatch(rows[0]!, /not yet/, "confirmed");
+
+      const none = await admin.get("/admin/users?q=nobody%40example.com");
+      assert.equal(none.status, 200);
+      assert.match(none.text, /No account has this address/);
+      assert.doesNotMatch(none.text, /data-account=/);
+
+      const bad = await admin.get("/admin/users?q=not-an-address");
+      assert.equal(bad.status, 422);
+      assert.match(bad.text, /id="q-error"/);
+
+      const latest = (await admin.get("/admin/users")).text;
+      const newest = latest.indexOf("newest@example.com");
+      const member = latest.indexOf("member@example.com");
+      assert.ok(newest > 0 && member > newest, "newest first");
+      assert.match(latest.slice(newest, latest.indexOf("</tr>", newest)), /not yet/, "the newest is unconfirmed");
     });
 
     test("emails the worker gave up on are listed with their kind, attempts and last error", async () => {

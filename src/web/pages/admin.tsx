@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { parseEmail } from "../../accounts/email-address.ts";
 import { AccountError } from "../../accounts/errors.ts";
 import { accountTotals, cohorts, WINDOWS, type Cohort, type CohortPeriod } from "../../admin/cohorts.ts";
 import { failedMail, type FailedMail } from "../../admin/failed-mail.ts";
+import { findAccounts, type AccountSummary } from "../../admin/users.ts";
 import { outboxCounts } from "../../db/claim.ts";
 import { formatTime } from "../../mail/message.tsx";
 import type { WebContext } from "../http.ts";
+import { Field } from "../views/layout.tsx";
 import { page, pageState, toLogin } from "./common.tsx";
 
 const PERIODS: Record<CohortPeriod, { count: number; label: string }> = {
@@ -12,6 +15,7 @@ const PERIODS: Record<CohortPeriod, { count: number; label: string }> = {
   week: { count: 12, label: "By week, last 12 weeks" },
 };
 const FAILED_SHOWN = 20;
+const ACCOUNTS_SHOWN = 50;
 
 /**
  * Every path under /admin, known or not: anonymous visitors are sent to sign in, anyone but a
@@ -46,7 +50,8 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
           "Admin",
           <>
             <p>
-              {totals.accounts} account{totals.accounts === 1 ? "" : "s"}, {totals.confirmed} confirmed ({share(totals.confirmed, totals.accounts)}).
+              {totals.accounts} account{totals.accounts === 1 ? "" : "s"}, {totals.confirmed} confirmed ({share(totals.confirmed, totals.accounts)}).{" "}
+              <a href="/admin/users">Find an account</a>
             </p>
             <h2>Sign-ups and confirmations</h2>
             <p class="switch">
@@ -61,6 +66,35 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
               {outbox.pending} waiting to be sent, {outbox.failed} given up on.
             </p>
             {failed.length > 0 ? <FailedTable mails={failed} /> : null}
+          </>,
+        );
+      });
+
+      // One account by its address, or the latest sign-ups. Read-only.
+      admin.get("/users", async (req, reply) => {
+        const gate = await adminState(req, reply, ctx);
+        if (gate.redirect) return gate.redirect;
+        const q = (req.query as Record<string, unknown>).q;
+        const text = typeof q === "string" ? q.trim() : "";
+        const address = text === "" ? null : parseEmail(text);
+        const error = typeof address === "string" ? address : undefined;
+        const accounts = typeof address === "string" ? [] : await findAccounts(deps, address?.canonical ?? null, ACCOUNTS_SHOWN);
+        return page(
+          reply,
+          error ? 422 : 200,
+          gate.state,
+          "Accounts",
+          <>
+            <form method="get" action="/admin/users">
+              <Field label="Email address" name="q" type="email" value={text} error={error} autocomplete="off" />
+              <button type="submit">Find</button>
+            </form>
+            {error ? null : address ? (
+              accounts.length === 0 ? <p>No account has this address.</p> : null
+            ) : (
+              <p>The {ACCOUNTS_SHOWN} most recent sign-ups, newest first.</p>
+            )}
+            {accounts.length > 0 ? <AccountTable accounts={accounts} /> : null}
           </>,
         );
       });
@@ -167,6 +201,37 @@ function FailedTable({ mails }: { mails: readonly FailedMail[] }) {
             <td>{formatTime(m.createdAt)}</td>
             <td>{m.attempts}</td>
             <td>{m.lastError ?? "—"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function AccountTable({ accounts }: { accounts: readonly AccountSummary[] }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Email</th>
+          <th>Registered</th>
+          <th>Confirmed</th>
+          <th>Signed in on</th>
+        </tr>
+      </thead>
+      <tbody>
+        {accounts.map((a) => (
+          <tr data-account={a.id}>
+            <td>
+              {a.email}
+              {a.admin ? " (admin)" : ""}
+              {a.pendingEmail ? <small> changing to {a.pendingEmail}</small> : null}
+            </td>
+            <td>{formatTime(a.registeredOn)}</td>
+            <td>{a.confirmedOn === null ? "not yet" : formatTime(a.confirmedOn)}</td>
+            <td>
+              {a.liveSessions} device{a.liveSessions === 1 ? "" : "s"}
+            </td>
           </tr>
         ))}
       </tbody>
