@@ -26,6 +26,8 @@ th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #dde;vertical
 .switch{display:flex;gap:1rem}
 .chart{margin:0 0 1rem}
 .chart svg{display:block;width:100%;height:8rem;background:#fff;border:1px solid #dde}
+.chart .grid{stroke:#dde;stroke-width:1}
+.chart figcaption p{margin:.25rem 0;font-size:.875rem}
 .band-0{fill:#17347a}.band-1{fill:#2459c9}.band-2{fill:#7d9ee6}.band-3{fill:#c9d6f2}
 .key{display:inline-flex;align-items:center;gap:.3rem;margin-right:1rem;font-size:.875rem}
 .key::before{content:"";width:.8rem;height:.8rem;background:#c9d6f2}

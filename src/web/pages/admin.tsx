@@ -53,7 +53,7 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
               {totals.accounts} account{totals.accounts === 1 ? "" : "s"}, {totals.confirmed} confirmed ({share(totals.confirmed, totals.accounts)}).{" "}
               <a href="/admin/users">Find an account</a>
             </p>
-            <h2>Sign-ups and confirmations</h2>
+            <h2>Cohorts: sign-ups and their confirmation</h2>
             <p class="switch">
               {(Object.keys(PERIODS) as CohortPeriod[]).map((p) =>
                 p === by ? <strong>{PERIODS[p].label}</strong> : <a href={p === "day" ? "/admin" : `/admin?by=${p}`}>{PERIODS[p].label}</a>,
@@ -130,6 +130,9 @@ function CohortChart({ cohorts, period }: { cohorts: readonly Cohort[]; period: 
   return (
     <figure class="chart">
       <svg viewBox={`0 0 ${cohorts.length * step} ${height}`} preserveAspectRatio="none" role="img" aria-label="Share of each cohort's sign-ups confirmed within 1 hour, 1 day, 7 days and ever">
+        {[25, 50, 75].map((p) => (
+          <line class="grid" x1={0} x2={cohorts.length * step} y1={height - p} y2={height - p} vector-effect="non-scaling-stroke" />
+        ))}
         {cohorts.map((c, i) => {
           if (c.registered === 0) return null;
           const values = [...c.within, c.confirmed];
@@ -145,8 +148,12 @@ function CohortChart({ cohorts, period }: { cohorts: readonly Cohort[]; period: 
         })}
       </svg>
       <figcaption>
+        <p>
+          One bar per {period}, {cohortName(cohorts[0]!, period)} to {cohortName(cohorts.at(-1)!, period)}; its full height is all
+          of that {period}'s sign-ups, the lines mark 25, 50 and 75 %.
+        </p>
         {SERIES.map((s, k) => (
-          <span class={`key band-${k}`}>{s}</span>
+          <span class={`key band-${k}`}>confirmed {s}</span>
         ))}
       </figcaption>
     </figure>
