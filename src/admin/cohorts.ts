@@ -3,6 +3,9 @@ import type { Deps } from "../accounts/deps.ts";
 
 export type CohortPeriod = "day" | "week";
 
+/** How many cohorts the dashboard and the API show: a month of days, a quarter of weeks. */
+export const COHORTS_SHOWN: Record<CohortPeriod, number> = { day: 30, week: 12 };
+
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;

@@ -110,6 +110,33 @@ for (const dialect of await testDialects()) {
       assert.match(latest.slice(newest, latest.indexOf("</tr>", newest)), /not yet/, "the newest is unconfirmed");
     });
 
+    test("GET /api/v1/admin/cohorts: the same cohorts as JSON, for admins only", async () => {
+      const path = "/api/v1/admin/cohorts";
+      const code = (res: { json: <T>() => T }) => res.json<{ error: { code: string } }>().error.code;
+      const anonymous = await app.client().get(path);
+      assert.deepEqual([anonymous.status, code(anonymous)], [401, "unauthenticated"]);
+      const forbidden = await member.get(path);
+      assert.deepEqual([forbidden.status, code(forbidden)], [403, "forbidden"]);
+
+      const daily = await admin.get(path);
+      assert.equal(daily.status, 200);
+      type Body = { period: string; cohorts: Array<{ start: string; registered: number; confirmed_within: { hour: number; day: number; week: number }; confirmed: number; open: boolean }> };
+      const body = daily.json<Body>();
+      assert.equal(body.period, "day");
+      assert.equal(body.cohorts.length, 30);
+      // The cohort the earlier test wrote (3 days ago): 4 sign-ups, 1 / 2 / 3 within the windows, 3 in all.
+      const day = new Date(Math.floor(app.clock.now() / DAY) * DAY - 3 * DAY).toISOString();
+      const cohort = body.cohorts.find((c) => c.start === day);
+      assert.deepEqual(cohort, { start: day, registered: 4, confirmed_within: { hour: 1, day: 2, week: 3 }, confirmed: 3, open: true });
+
+      const weekly = (await admin.get(`${path}?by=week`)).json<Body>();
+      assert.equal(weekly.cohorts.length, 12);
+      assert.equal(new Date(weekly.cohorts[0]!.start).getUTCDay(), 1, "weeks start on Monday");
+      const bad = await admin.get(`${path}?by=month`);
+      assert.equal(bad.status, 422);
+      assert.deepEqual(Object.keys(bad.json<{ error: { fields: object } }>().error.fields), ["by"]);
+    });
+
     test("emails the worker gave up on are listed with their kind, attempts and last error", async () => {
       const now = app.clock.now();
       await app.service.deps.db.kysely

@@ -76,6 +76,17 @@ export const OPENAPI = {
           current: { type: "boolean" },
         },
       },
+      Cohort: {
+        type: "object",
+        description: "The accounts registered in one UTC day or week, and how many were confirmed within 1 hour, 1 day, 7 days and at all.",
+        properties: {
+          start: { type: "string", format: "date-time" },
+          registered: { type: "integer" },
+          confirmed_within: { type: "object", properties: { hour: { type: "integer" }, day: { type: "integer" }, week: { type: "integer" } } },
+          confirmed: { type: "integer" },
+          open: { type: "boolean", description: "7 days have not yet passed for every account of the cohort: its figures may still grow" },
+        },
+      },
     },
   },
   paths: {
@@ -137,6 +148,21 @@ export const OPENAPI = {
     },
     "/me/sessions": {
       get: { summary: "The user's sessions", security: [{ session: [] }], responses: { "200": { description: "Sessions", ...json({ type: "object", properties: { sessions: { type: "array", items: ref("Session") } } }) }, "401": error("unauthenticated"), ...anyRouteErrors } },
+    },
+    "/admin/cohorts": {
+      get: {
+        summary: "Admins: registration → confirmation cohorts (the dashboard's chart), oldest first",
+        security: [{ session: [] }],
+        parameters: [{ name: "by", in: "query", required: false, schema: { type: "string", enum: ["day", "week"], default: "day" }, description: "UTC days (30) or weeks from Monday (12)" }],
+        responses: {
+          "200": { description: "Cohorts", ...json({ type: "object", properties: { period: { type: "string", enum: ["day", "week"] }, cohorts: { type: "array", items: ref("Cohort") } } }) },
+          "401": error("unauthenticated"),
+          "403": error("forbidden (not an admin, or a cross-site request)"),
+          "422": error("invalid_input: `by` is neither day nor week"),
+          "500": anyRouteErrors["500"],
+          "503": anyRouteErrors["503"],
+        },
+      },
     },
     "/me/sessions/{id}": {
       delete: {

@@ -3,6 +3,7 @@ import { AccountError } from "../../accounts/errors.ts";
 import { logout } from "../../accounts/login.ts";
 import { confirmByLink } from "../../accounts/registration.ts";
 import { listSessions, revokeSession, type Viewer } from "../../accounts/sessions.ts";
+import { cohorts, COHORTS_SHOWN } from "../../admin/cohorts.ts";
 import {
   guardedAddressFix,
   guardedChangePassword,
@@ -62,6 +63,11 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
       const confirmed = async (req: FastifyRequest): Promise<Viewer> => {
         const viewer = await signedIn(req);
         if (!viewer.confirmed) throw errorFor("email_unconfirmed");
+        return viewer;
+      };
+      const admin = async (req: FastifyRequest): Promise<Viewer> => {
+        const viewer = await signedIn(req);
+        if (!viewer.admin || !viewer.confirmed) throw errorFor("forbidden");
         return viewer;
       };
       const me = (viewer: Viewer) => ({ email: viewer.email, confirmed: viewer.confirmed, admin: viewer.admin });
@@ -168,6 +174,24 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
         const viewer = await confirmed(req);
         if (!(await revokeSession(deps, viewer, req.params.id, clientInfo(req)))) throw errorFor("not_found");
         return reply.code(204).send();
+      });
+
+      // The admin dashboard's cohort chart, as data.
+      api.get("/admin/cohorts", async (req) => {
+        await admin(req);
+        const by = (req.query as Record<string, unknown>).by ?? "day";
+        if (by !== "day" && by !== "week") throw new AccountError("invalid_input", { fields: { by: "Send day or week." } });
+        const rows = await cohorts(deps, by, COHORTS_SHOWN[by]);
+        return {
+          period: by,
+          cohorts: rows.map((c) => ({
+            start: new Date(c.start).toISOString(),
+            registered: c.registered,
+            confirmed_within: { hour: c.within[0], day: c.within[1], week: c.within[2] },
+            confirmed: c.confirmed,
+            open: c.open,
+          })),
+        };
       });
 
       api.setNotFoundHandler(async (_req, reply) => sendError(reply, errorFor("not_found")));

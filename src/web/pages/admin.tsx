@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parseEmail } from "../../accounts/email-address.ts";
 import { AccountError } from "../../accounts/errors.ts";
-import { accountTotals, cohorts, WINDOWS, type Cohort, type CohortPeriod } from "../../admin/cohorts.ts";
+import { accountTotals, cohorts, COHORTS_SHOWN, WINDOWS, type Cohort, type CohortPeriod } from "../../admin/cohorts.ts";
 import { failedMail, type FailedMail } from "../../admin/failed-mail.ts";
 import { findAccounts, type AccountSummary } from "../../admin/users.ts";
 import { outboxCounts } from "../../db/claim.ts";
@@ -10,9 +10,9 @@ import type { WebContext } from "../http.ts";
 import { Field } from "../views/layout.tsx";
 import { page, pageState, toLogin } from "./common.tsx";
 
-const PERIODS: Record<CohortPeriod, { count: number; label: string }> = {
-  day: { count: 30, label: "By day, last 30 days" },
-  week: { count: 12, label: "By week, last 12 weeks" },
+const PERIODS: Record<CohortPeriod, string> = {
+  day: `By day, last ${COHORTS_SHOWN.day} days`,
+  week: `By week, last ${COHORTS_SHOWN.week} weeks`,
 };
 const FAILED_SHOWN = 20;
 const ACCOUNTS_SHOWN = 50;
@@ -38,7 +38,7 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
         if (gate.redirect) return gate.redirect;
         const by: CohortPeriod = (req.query as Record<string, unknown>).by === "week" ? "week" : "day";
         const [rows, totals, outbox, failed] = await Promise.all([
-          cohorts(deps, by, PERIODS[by].count),
+          cohorts(deps, by, COHORTS_SHOWN[by]),
           accountTotals(deps),
           outboxCounts(deps.db),
           failedMail(deps, FAILED_SHOWN),
@@ -56,7 +56,7 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
             <h2>Cohorts: sign-ups and their confirmation</h2>
             <p class="switch">
               {(Object.keys(PERIODS) as CohortPeriod[]).map((p) =>
-                p === by ? <strong>{PERIODS[p].label}</strong> : <a href={p === "day" ? "/admin" : `/admin?by=${p}`}>{PERIODS[p].label}</a>,
+                p === by ? <strong>{PERIODS[p]}</strong> : <a href={p === "day" ? "/admin" : `/admin?by=${p}`}>{PERIODS[p]}</a>,
               )}
             </p>
             <CohortChart cohorts={rows} period={by} />
