@@ -26,6 +26,8 @@ th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #dde;vertical
 .switch{display:flex;gap:1rem}
 .chart{margin:0 0 1rem}
 .chart svg{display:block;width:100%;height:8rem;background:#fff;border:1px solid #dde}
+main:has(table){max-width:52rem}
+.cohorts td:first-child{white-space:nowrap}
 .chart .grid{stroke:#dde;stroke-width:1}
 .chart figcaption p{margin:.25rem 0;font-size:.875rem}
 .band-0{fill:#17347a}.band-1{fill:#2459c9}.band-2{fill:#7d9ee6}.band-3{fill:#c9d6f2}
