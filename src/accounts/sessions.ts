@@ -29,6 +29,11 @@ export interface Viewer {
   readonly pendingEmail: string | null;
 }
 
+/** Admin pages and API: a confirmed account with the admin flag (create-admin). */
+export function isAdmin(viewer: Viewer): boolean {
+  return viewer.admin && viewer.confirmed;
+}
+
 type SessionDeps = Pick<Deps, "db" | "clock" | "config">;
 
 /** What a placeholder session remembers of the sign-up attempt it stands for. */

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
 import { logout } from "../../accounts/login.ts";
 import { confirmByLink } from "../../accounts/registration.ts";
-import { listSessions, revokeSession, type Viewer } from "../../accounts/sessions.ts";
+import { isAdmin, listSessions, revokeSession, type Viewer } from "../../accounts/sessions.ts";
 import { cohorts, COHORTS_SHOWN } from "../../admin/cohorts.ts";
 import {
   guardedAddressFix,
@@ -67,7 +67,7 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
       };
       const admin = async (req: FastifyRequest): Promise<Viewer> => {
         const viewer = await signedIn(req);
-        if (!viewer.admin || !viewer.confirmed) throw errorFor("forbidden");
+        if (!isAdmin(viewer)) throw errorFor("forbidden");
         return viewer;
       };
       const me = (viewer: Viewer) => ({ email: viewer.email, confirmed: viewer.confirmed, admin: viewer.admin });

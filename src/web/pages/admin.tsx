@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parseEmail } from "../../accounts/email-address.ts";
 import { AccountError } from "../../accounts/errors.ts";
+import { isAdmin } from "../../accounts/sessions.ts";
 import { accountTotals, cohorts, COHORTS_SHOWN, WINDOWS, type Cohort, type CohortPeriod } from "../../admin/cohorts.ts";
 import { failedMail, type FailedMail } from "../../admin/failed-mail.ts";
 import { findAccounts, type AccountSummary } from "../../admin/users.ts";
@@ -24,7 +25,7 @@ const ACCOUNTS_SHOWN = 50;
 async function adminState(req: FastifyRequest, reply: FastifyReply, ctx: WebContext) {
   const state = await pageState(req, reply, ctx);
   if (!state.viewer) return { redirect: toLogin(reply, req.url) } as const;
-  if (!state.viewer.admin || !state.viewer.confirmed) throw new AccountError("forbidden");
+  if (!isAdmin(state.viewer)) throw new AccountError("forbidden");
   return { state } as const;
 }
 

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from "preact";
-import type { Viewer } from "../../accounts/sessions.ts";
+import { isAdmin, type Viewer } from "../../accounts/sessions.ts";
 
 export interface LayoutProps {
   readonly title: string;
@@ -34,7 +34,7 @@ export function Layout({ title, viewer, csrf, children, scripts = [] }: LayoutPr
                   Signed in as <strong>{viewer.email}</strong>
                 </span>
                 {viewer.confirmed ? <a href="/profile">Profile</a> : <a href="/unconfirmed">Confirm your address</a>}
-                {viewer.admin && viewer.confirmed ? <a href="/admin">Admin</a> : null}
+                {isAdmin(viewer) ? <a href="/admin">Admin</a> : null}
                 <form method="post" action="/logout" class="inline">
                   <CsrfField token={csrf} />
                   <button type="submit">Sign out</button>
