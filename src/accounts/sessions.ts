@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { RawBuilder } from "kysely";
 import { prepared } from "../db/prepared.ts";
 import { randomToken, sha256, TOKEN_PATTERN } from "../secrets.ts";
 import { recordEvent } from "./audit.ts";
@@ -162,16 +163,24 @@ export interface SessionSummary {
 }
 
 /** The user's own sessions, newest activity first (placeholder sessions are not theirs). */
-export async function listSessions(deps: SessionDeps, viewer: Viewer): Promise<SessionSummary[]> {
+/**
+ * The user's own sessions that still count, by the same rules as lookupSession (not past their
+ * absolute or idle expiry; sign-up attempts' placeholders are not theirs). `userId` may be a
+ * column of an outer query (`sql.ref("users.id")`).
+ */
+export function liveSessions(deps: SessionDeps, userId: string | RawBuilder<string>) {
   const now = deps.clock.now();
-  const rows = await deps.db.kysely
+  return deps.db.kysely
     .selectFrom("sessions")
+    .where("sessions.user_id", "=", userId)
+    .where("sessions.signup_email", "is", null)
+    .where("sessions.expires_at", ">", now)
+    .where("sessions.last_seen_at", ">", now - deps.config.sessionIdleTtl * 1000);
+}
+
+export async function listSessions(deps: SessionDeps, viewer: Viewer): Promise<SessionSummary[]> {
+  const rows = await liveSessions(deps, viewer.userId)
     .select(["id_hash", "public_id", "created_at", "last_seen_at", "ip", "user_agent"])
-    .where("user_id", "=", viewer.userId)
-    .where("signup_email", "is", null)
-    // Live by the same rules as lookupSession: an idle-expired session is not listed either.
-    .where("expires_at", ">", now)
-    .where("last_seen_at", ">", now - deps.config.sessionIdleTtl * 1000)
     .orderBy("last_seen_at", "desc")
     .execute();
   return rows.map((r) => ({

@@ -1,4 +1,6 @@
+import { sql } from "kysely";
 import type { Deps } from "../accounts/deps.ts";
+import { liveSessions } from "../accounts/sessions.ts";
 
 /** One account as the admin pages list it. */
 export interface AccountSummary {
@@ -8,7 +10,7 @@ export interface AccountSummary {
   readonly confirmedOn: number | null;
   readonly pendingEmail: string | null;
   readonly admin: boolean;
-  /** Sessions not past their absolute or idle expiry. */
+  /** Sessions that still count (sessions.ts liveSessions). */
   readonly liveSessions: number;
 }
 
@@ -17,23 +19,17 @@ export interface AccountSummary {
  * newest first. Both use an index (email_canonical, registered_on): no scan of the table.
  */
 export async function findAccounts(deps: Pick<Deps, "db" | "clock" | "config">, canonical: string | null, limit: number): Promise<AccountSummary[]> {
-  const now = deps.clock.now();
   let query = deps.db.kysely
     .selectFrom("users")
-    .select((eb) => [
+    .select([
       "users.id",
       "users.email",
       "users.registered_on",
       "users.confirmed_on",
       "users.pending_email",
       "users.admin",
-      eb
-        .selectFrom("sessions")
+      liveSessions(deps, sql.ref<string>("users.id"))
         .select((s) => s.fn.countAll<number>().as("n"))
-        .whereRef("sessions.user_id", "=", "users.id")
-        .where("sessions.signup_email", "is", null)
-        .where("sessions.expires_at", ">", now)
-        .where("sessions.last_seen_at", ">", now - deps.config.sessionIdleTtl * 1000)
         .as("live_sessions"),
     ])
     .orderBy("users.registered_on", "desc")

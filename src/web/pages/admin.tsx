@@ -114,9 +114,13 @@ function share(n: number, of: number): string {
   return of === 0 ? "—" : `${Math.round((n / of) * 100)} %`;
 }
 
+/** YYYY-MM-DD (UTC) of a cohort's first day. */
+function isoDay(c: Cohort): string {
+  return new Date(c.start).toISOString().slice(0, 10);
+}
+
 function cohortName(c: Cohort, period: CohortPeriod): string {
-  const day = new Date(c.start).toISOString().slice(0, 10);
-  return period === "day" ? day : `week of ${day}`;
+  return period === "day" ? isoDay(c) : `week of ${isoDay(c)}`;
 }
 
 const SERIES = [...WINDOWS.map((w) => w.label), "ever"];
@@ -175,7 +179,7 @@ function CohortTable({ cohorts, period }: { cohorts: readonly Cohort[]; period: 
       </thead>
       <tbody>
         {[...cohorts].reverse().map((c) => (
-          <tr data-cohort={new Date(c.start).toISOString().slice(0, 10)}>
+          <tr data-cohort={isoDay(c)}>
             <td>
               {cohortName(c, period)}
               {c.open && c.registered > 0 ? " (still filling)" : ""}
