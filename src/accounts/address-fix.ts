@@ -3,7 +3,7 @@ import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { invalidInput } from "./errors.ts";
-import { queueConfirmation, queueSignupAttemptNotice, startCooldown } from "./registration.ts";
+import { claimResendSlot, cooldownError, queueConfirmation, queueSignupAttemptNotice } from "./registration.ts";
 import type { Viewer } from "./sessions.ts";
 import { killTokens } from "./tokens.ts";
 
@@ -43,6 +43,10 @@ export async function fixUnconfirmedAddress(
 
   const now = deps.clock.now();
   await kysely.transaction().execute(async (trx) => {
+    // A fix mails like a resend and shares its cooldown (issue 18.1: alternating two addresses
+    // was a mail cannon); only the first fix after sign-up goes at once, and whichever way the
+    // address turns out (free or taken) the answer is the same.
+    if (!(await claimResendSlot(trx, viewer, now, true))) throw await cooldownError(trx, viewer, now);
     const owner = await trx.selectFrom("users").select(["id", "email"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
     await recordEvent(trx, { type: "address_fixed", userId: viewer.userId, outcome: owner ? "existing_account" : "ok", client, now });
     if (!viewer.signupAttempt) await killTokens(trx, viewer.userId, now, "confirm");
@@ -50,7 +54,7 @@ export async function fixUnconfirmedAddress(
     if (owner) {
       // Taken: this browser now stands for a sign-up attempt at that address.
       await session.set({ user_id: owner.id, signup_email: email.address, signup_password_hash: passwordHash }).execute();
-      if (await startCooldown(trx, owner.id, now)) await queueSignupAttemptNotice(deps, trx, owner.email, now, client);
+      await queueSignupAttemptNotice(deps, trx, owner, now, client);
     } else if (viewer.signupAttempt) {
       const userId = randomUUID();
       await trx

@@ -13,6 +13,13 @@ import { consumeCode, consumeToken, issueToken, killTokens, peekToken, type Toke
 /** A new confirmation email may be requested this long after the previous one. */
 export const RESEND_COOLDOWN_MS = 60_000;
 
+/**
+ * "Someone tried to sign up with your address": the first attempt always mails the owner,
+ * later ones at most once per this interval (a mail-bomb guard), on a clock of its own that
+ * never touches the owner's resend cooldown or daily cap (issue 11).
+ */
+export const SIGNUP_NOTICE_INTERVAL_MS = 10 * 60_000;
+
 export interface RegisterInput {
   readonly email: string;
   readonly password: string;
@@ -42,7 +49,7 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
       trx.selectFrom("users").select(["id", "email", "confirmation_sent_at"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
     const asExisting = async (existing: { id: string; email: string }) => {
       await recordEvent(trx, { type: "register", userId: existing.id, outcome: "existing_account", client, now });
-      if (await startCooldown(trx, existing.id, now)) await queueSignupAttemptNotice(deps, trx, existing.email, now, client);
+      await queueSignupAttemptNotice(deps, trx, existing, now, client);
       return createSession(trx, deps, { userId: existing.id, now, client, placeholder: { email: email.address, passwordHash } });
     };
     const existing = await findExisting();
@@ -88,24 +95,63 @@ export async function queueConfirmation(deps: Deps, trx: Trx, userId: string, em
   await deps.outbox.enqueue(trx, mail, now);
 }
 
-export async function queueSignupAttemptNotice(deps: Deps, trx: Trx, to: string, now: number, client: ClientInfo): Promise<void> {
+/**
+ * Tells the owner of a taken address that someone tried to sign up with it, unless a notice
+ * went out in the last SIGNUP_NOTICE_INTERVAL_MS. The slot is claimed by a conditional UPDATE
+ * (check inside the write), so concurrent attempts cannot both mail.
+ */
+export async function queueSignupAttemptNotice(deps: Deps, trx: Trx, owner: { id: string; email: string }, now: number, client: ClientInfo): Promise<void> {
+  const claimed = await trx
+    .updateTable("users")
+    .set({ signup_notice_at: now })
+    .where("id", "=", owner.id)
+    .where((w) => w.or([w("signup_notice_at", "is", null), w("signup_notice_at", "<=", now - SIGNUP_NOTICE_INTERVAL_MS)]))
+    .executeTakeFirst();
+  if (claimed.numUpdatedRows === 0n) return;
   const { baseUrl } = deps.config;
-  const mail = signupAttemptMail({ to, at: now, ip: client.ip, userAgent: client.userAgent, loginUrl: `${baseUrl}/login`, resetUrl: `${baseUrl}/forgot` });
+  const mail = signupAttemptMail({ to: owner.email, at: now, ip: client.ip, userAgent: client.userAgent, loginUrl: `${baseUrl}/login`, resetUrl: `${baseUrl}/forgot` });
   await deps.outbox.enqueue(trx, mail, now);
 }
 
 /**
- * Claims the resend slot atomically: true when no confirmation mail went out in the last
- * RESEND_COOLDOWN_MS (and records this one), false otherwise.
+ * Claims the viewer's "another confirmation email" slot: false within RESEND_COOLDOWN_MS of the
+ * last one. A placeholder session's slot is timed on the session itself (from its creation), so
+ * it looks like a new account's and never touches the owner's cooldown. `firstFree`: the first
+ * use after sign-up needs no wait (correcting a typo seen at once on /unconfirmed).
  */
-export async function startCooldown(trx: Trx, userId: string, now: number): Promise<boolean> {
-  const result = await trx
-    .updateTable("users")
-    .set({ confirmation_sent_at: now })
-    .where("id", "=", userId)
-    .where((w) => w.or([w("confirmation_sent_at", "is", null), w("confirmation_sent_at", "<=", now - RESEND_COOLDOWN_MS)]))
-    .executeTakeFirst();
+export async function claimResendSlot(trx: Trx, viewer: Viewer, now: number, firstFree = false): Promise<boolean> {
+  const since = now - RESEND_COOLDOWN_MS;
+  const result = viewer.signupAttempt
+    ? await trx
+        .updateTable("sessions")
+        .set({ signup_resent_at: now })
+        .where("id_hash", "=", viewer.sessionHash)
+        .where((w) =>
+          w.or([w.and([w("signup_resent_at", "is", null), firstFree ? w.lit(true) : w("created_at", "<=", since)]), w("signup_resent_at", "<=", since)]),
+        )
+        .executeTakeFirst()
+    : await trx
+        .updateTable("users")
+        .set({ confirmation_sent_at: now })
+        .where("id", "=", viewer.userId)
+        .where((w) =>
+          w.or([
+            w("confirmation_sent_at", "is", null),
+            w("confirmation_sent_at", "<=", since),
+            ...(firstFree ? [w("confirmation_sent_at", "=", w.ref("registered_on"))] : []),
+          ]),
+        )
+        .executeTakeFirst();
   return result.numUpdatedRows > 0n;
+}
+
+/** The 429 for a refused slot, with the seconds until it opens. */
+export async function cooldownError(trx: Trx, viewer: Viewer, now: number): Promise<AccountError> {
+  const last = viewer.signupAttempt
+    ? await trx.selectFrom("sessions").select((eb) => eb.fn.coalesce("signup_resent_at", "created_at").as("at")).where("id_hash", "=", viewer.sessionHash).executeTakeFirst()
+    : await trx.selectFrom("users").select("confirmation_sent_at as at").where("id", "=", viewer.userId).executeTakeFirst();
+  const retryAfter = Math.max(1, Math.ceil(((last?.at ?? now) + RESEND_COOLDOWN_MS - now) / 1000));
+  return new AccountError("rate_limited", { message: "A confirmation email was sent less than a minute ago.", retryAfter });
 }
 
 /** Sends another confirmation email (or, for a placeholder session, another notice to the owner). */
@@ -113,15 +159,11 @@ export async function resendConfirmation(deps: Deps, viewer: Viewer, client: Cli
   if (viewer.confirmed) return;
   const now = deps.clock.now();
   await deps.db.kysely.transaction().execute(async (trx) => {
-    if (!(await startCooldown(trx, viewer.userId, now))) {
-      const last = await trx.selectFrom("users").select("confirmation_sent_at").where("id", "=", viewer.userId).executeTakeFirstOrThrow();
-      const retryAfter = Math.max(1, Math.ceil(((last.confirmation_sent_at ?? now) + RESEND_COOLDOWN_MS - now) / 1000));
-      throw new AccountError("rate_limited", { message: "A confirmation email was sent less than a minute ago.", retryAfter });
-    }
+    if (!(await claimResendSlot(trx, viewer, now))) throw await cooldownError(trx, viewer, now);
     await recordEvent(trx, { type: "resend", userId: viewer.userId, outcome: viewer.signupAttempt ? "existing_account" : "ok", client, now });
     if (viewer.signupAttempt) {
-      const owner = await trx.selectFrom("users").select("email").where("id", "=", viewer.userId).executeTakeFirstOrThrow();
-      await queueSignupAttemptNotice(deps, trx, owner.email, now, client);
+      const owner = await trx.selectFrom("users").select(["id", "email"]).where("id", "=", viewer.userId).executeTakeFirstOrThrow();
+      await queueSignupAttemptNotice(deps, trx, owner, now, client);
     } else {
       await queueConfirmation(deps, trx, viewer.userId, viewer.email, now);
     }

@@ -18,6 +18,8 @@ export interface UsersTable {
   confirmation_sent_at: number | null;
   /** An address change waiting for its link to be confirmed (only the latest request counts). */
   pending_email: string | null;
+  /** When the last "someone tried to sign up with your address" notice was queued (migration 007). */
+  signup_notice_at: number | null;
 }
 
 export interface SessionsTable {
@@ -38,6 +40,8 @@ export interface SessionsTable {
   signup_email: string | null;
   /** The password typed with that sign-up attempt (argon2id), so "Wrong address?" works as for a real account. */
   signup_password_hash: string | null;
+  /** A placeholder session's last "send it again" (its own cooldown, never the owner's; migration 007). */
+  signup_resent_at: number | null;
 }
 
 export type TokenPurpose = "confirm" | "reset" | "email_change";

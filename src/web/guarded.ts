@@ -7,7 +7,7 @@ import { requestReset, resetPassword } from "../accounts/recovery.ts";
 import { confirmByCode, register, resendConfirmation, type RegisterInput } from "../accounts/registration.ts";
 import { deleteSession, type Viewer } from "../accounts/sessions.ts";
 import { clientInfo, setSessionCookie, viewerOf, type WebContext } from "./http.ts";
-import { accountKey } from "./rate-limits.ts";
+import { accountKey, type Rule } from "./rate-limits.ts";
 
 /**
  * The flows as the web runs them: each accounts/ function wrapped in its rate limits (checked
@@ -48,12 +48,20 @@ async function replaceSession(ctx: WebContext, req: FastifyRequest, reply: Fasti
   setSessionCookie(reply, ctx.deps, session);
 }
 
-/** Another confirmation email: the flow's 60 s cooldown, then at most 5 a day per address. */
+/**
+ * The daily budget of confirmation emails a session may cause: the account's (whatever its
+ * address, so changing it starts no new budget); a placeholder session's own, never the owner's.
+ */
+function resendBudget(viewer: Viewer): string {
+  return viewer.signupAttempt ? `attempt:${viewer.sessionHash}` : viewer.userId;
+}
+
+/** Another confirmation email: the flow's 60 s cooldown, then at most 5 a day per account. */
 export async function guardedResend(ctx: WebContext, req: FastifyRequest, viewer: Viewer): Promise<void> {
-  const account = viewer.email.toLowerCase();
-  await ctx.limits.check("resend_account", account);
+  const budget = resendBudget(viewer);
+  await ctx.limits.check("resend_account", budget);
   await resendConfirmation(ctx.deps, viewer, clientInfo(req));
-  await ctx.limits.hit([["resend_account", account]]);
+  await ctx.limits.hit([["resend_account", budget]]);
   ctx.mailQueued();
 }
 
@@ -115,10 +123,28 @@ export async function guardedChangePassword(
   setSessionCookie(reply, ctx.deps, session);
 }
 
-export function guardedEmailChange(ctx: WebContext, req: FastifyRequest, viewer: Viewer, form: { email: string; current_password: string }): Promise<void> {
-  return withPasswordThrottle(ctx, viewer, () => requestEmailChange(ctx.deps, viewer, form, clientInfo(req)));
+/**
+ * Flows that mail a link to an address the requester typed: counted (when they succeed) on the
+ * requester's budget and on the target address's, so no account can flood an inbox (issue 18).
+ */
+async function withMailBudget(ctx: WebContext, budget: readonly [Rule, string], email: string, flow: () => Promise<void>): Promise<void> {
+  const target = accountKey(email);
+  await ctx.limits.check(budget[0], budget[1]);
+  await ctx.limits.check("mail_target", target);
+  await flow();
+  await ctx.limits.hit([budget, ["mail_target", target]]);
 }
 
+/** Change of address from the profile: at most 5 requests a day per account and per target address. */
+export function guardedEmailChange(ctx: WebContext, req: FastifyRequest, viewer: Viewer, form: { email: string; current_password: string }): Promise<void> {
+  return withMailBudget(ctx, ["email_change_account", viewer.userId], form.email, () =>
+    withPasswordThrottle(ctx, viewer, () => requestEmailChange(ctx.deps, viewer, form, clientInfo(req))),
+  );
+}
+
+/** "Wrong address?": the resend cooldown (in the flow), the account's resend budget, and the target's cap. */
 export function guardedAddressFix(ctx: WebContext, req: FastifyRequest, viewer: Viewer, form: { email: string; current_password: string }): Promise<void> {
-  return withPasswordThrottle(ctx, viewer, () => fixUnconfirmedAddress(ctx.deps, viewer, form, clientInfo(req)));
+  return withMailBudget(ctx, ["resend_account", resendBudget(viewer)], form.email, () =>
+    withPasswordThrottle(ctx, viewer, () => fixUnconfirmedAddress(ctx.deps, viewer, form, clientInfo(req))),
+  );
 }

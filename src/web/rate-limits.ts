@@ -14,6 +14,9 @@ export const DEFAULT_RULES = {
   forgot_ip: { points: 20, duration: 3600 },
   resend_account: { points: 5, duration: 86400 },
   code_ip: { points: 30, duration: 3600 },
+  /** Email-change requests per account, and links to one address from any account (issue 18). */
+  email_change_account: { points: 5, duration: 86400 },
+  mail_target: { points: 5, duration: 86400 },
 } as const;
 
 export type Rule = keyof typeof DEFAULT_RULES;

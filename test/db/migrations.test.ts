@@ -23,6 +23,7 @@ const EXPECTED: Columns = {
     admin: true,
     confirmation_sent_at: true,
     pending_email: true,
+    signup_notice_at: true,
   },
   sessions: {
     id_hash: true,
@@ -35,6 +36,7 @@ const EXPECTED: Columns = {
     user_agent: true,
     signup_email: true,
     signup_password_hash: true,
+    signup_resent_at: true,
   },
   tokens: {
     id: true,
