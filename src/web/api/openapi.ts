@@ -115,7 +115,7 @@ export const OPENAPI = {
     "/resend": { post: { summary: "Send another confirmation email (60 s cooldown)", security: [{ session: [] }], responses: { "202": { description: "Queued" }, "204": { description: "Already confirmed; nothing sent" }, "401": error("unauthenticated"), ...commonErrors } } },
     "/email/fix": {
       post: {
-        summary: "Correct a mistyped address before confirmation",
+        summary: "Correct a mistyped address before confirmation (counts as a resend: cooldown and daily cap)",
         security: [{ session: [] }],
         requestBody: body(strings("email", "current_password")),
         responses: { "202": { description: "Confirmation queued to the corrected address" }, "401": error("unauthenticated"), ...commonErrors },
@@ -140,7 +140,7 @@ export const OPENAPI = {
     },
     "/me/email": {
       post: {
-        summary: "Change email: a link goes to the new address, a notice to the old",
+        summary: "Change email: a link goes to the new address, a notice to the old (at most 5 a day per account and per target address)",
         security: [{ session: [] }],
         requestBody: body(strings("email", "current_password")),
         responses: { "202": { description: "Link sent" }, "401": error("unauthenticated"), ...commonErrors },
