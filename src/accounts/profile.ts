@@ -8,12 +8,16 @@ import { passwordProblem } from "./passwords.ts";
 import { createSession, deleteUserSessions, type Viewer } from "./sessions.ts";
 import { issueToken, killTokens, type TokenClaim } from "./tokens.ts";
 
-/** A wrong current password is a field error on `current_password` (422), never a sign-out. */
-export async function verifyCurrentPassword(deps: Deps, userId: string, password: string): Promise<void> {
+/**
+ * A wrong current password is a field error on `current_password` (422), never a sign-out.
+ * Returns the hash it verified, for a write that must find it still in place.
+ */
+export async function verifyCurrentPassword(deps: Deps, userId: string, password: string): Promise<string> {
   const user = await deps.db.kysely.selectFrom("users").select("password_hash").where("id", "=", userId).executeTakeFirstOrThrow();
   if (!password || !(await deps.hasher.verify(user.password_hash, password))) {
     throw invalidInput({ current_password: "That is not your current password." });
   }
+  return user.password_hash;
 }
 
 /**
@@ -31,14 +35,26 @@ export async function changePassword(
   if (problem) fields.password = problem;
   else if (input.confirm !== input.password) fields.confirm = "The two passwords do not match.";
   if (Object.keys(fields).length > 0) throw invalidInput(fields);
-  await verifyCurrentPassword(deps, viewer.userId, input.current_password);
+  const verified = await verifyCurrentPassword(deps, viewer.userId, input.current_password);
 
   const passwordHash = await deps.hasher.hash(input.password);
   const now = deps.clock.now();
   return deps.db.kysely.transaction().execute(async (trx) => {
-    await trx.updateTable("users").set({ password_hash: passwordHash, pending_email: null }).where("id", "=", viewer.userId).execute();
-    await deleteUserSessions(trx, viewer.userId);
+    // Check inside the write (DESIGN rule 11): a reset (or another change) that committed since
+    // the password was verified wins, and this change sets nothing. Tokens first, in the order a
+    // reset locks them (token, then user), so the two never deadlock on PostgreSQL.
     await killTokens(trx, viewer.userId, now);
+    const changed = await trx
+      .updateTable("users")
+      .set({ password_hash: passwordHash, pending_email: null })
+      .where("id", "=", viewer.userId)
+      .where("password_hash", "=", verified)
+      .executeTakeFirst();
+    const own = await trx.deleteFrom("sessions").where("id_hash", "=", viewer.sessionHash).executeTakeFirst();
+    if (changed.numUpdatedRows === 0n || own.numDeletedRows === 0n) {
+      throw invalidInput({ current_password: "Your password was just changed or reset elsewhere; sign in again." });
+    }
+    await deleteUserSessions(trx, viewer.userId);
     const notice = passwordChangedMail({ to: viewer.email, at: now, how: "change", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
     await deps.outbox.enqueue(trx, notice, now);
     await recordEvent(trx, { type: "password_changed", userId: viewer.userId, outcome: "ok", client, now });
