@@ -1,5 +1,7 @@
+import { isIP } from "node:net";
 import type { VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
+import { summariseUserAgent } from "../user-agent.ts";
 
 /** One email, as flows queue it. Every message has a text and an HTML part (SPEC §4). */
 export interface Mail {
@@ -51,7 +53,11 @@ function plural(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }
 
-/** Where a request came from, as a notice email tells it. */
+/**
+ * Where a request came from, as a notice email tells it: an IP address (checked to be one) and
+ * the browser family and OS, never the requester's raw header text (issue 18.4).
+ */
 export function describeClient(client: { ip: string | null; userAgent: string | null }): string {
-  return `${client.ip ?? "an unknown address"} (${client.userAgent ?? "unknown browser"})`;
+  const ip = client.ip && isIP(client.ip) ? client.ip : "an unknown address";
+  return `${ip} (${summariseUserAgent(client.userAgent)})`;
 }

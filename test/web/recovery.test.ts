@@ -15,6 +15,7 @@ import {
   mailsLike,
   OTHER_PASSWORD,
   PASSWORD,
+  SAFARI_IPHONE,
   signIn,
   signUp,
   waitForMail,
@@ -208,11 +209,11 @@ for (const dialect of await testDialects()) {
       await confirmedUser(app, "noticed@example.com");
       const path = await resetLink("noticed@example.com");
       const phone = await device(app);
-      assert.equal((await phone.post(path, { password: OTHER_PASSWORD, confirm: OTHER_PASSWORD }, { headers: { "user-agent": "NoticeAgent/1.0" } })).status, 303);
+      assert.equal((await phone.post(path, { password: OTHER_PASSWORD, confirm: OTHER_PASSWORD }, { headers: { "user-agent": SAFARI_IPHONE } })).status, 303);
       const notice = await waitForMail(app, "noticed@example.com", CHANGED_SUBJECT);
       assert.match(notice.text, new RegExp(`${TEST_BASE_URL}/forgot`), "text: what to do if it wasn't you");
       assert.match(notice.html, new RegExp(`${TEST_BASE_URL}/forgot`), "HTML: what to do if it wasn't you");
-      assert.match(notice.text, /NoticeAgent\/1\.0/, "says from which user agent");
+      assert.match(notice.text, /Safari on iOS/, "says from which browser and system");
       assert.match(notice.text, /127\.0\.0\.1/, "says from which IP");
       assert.doesNotMatch(notice.text, /\/reset\/[A-Za-z0-9_-]{43}/, "carries no live reset link");
     });
