@@ -5,8 +5,15 @@ import { randomToken, sha256, TOKEN_PATTERN } from "../secrets.ts";
 import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
 
-/** Last-seen is written at most this often, so a signed-in page view is a read, not a write. */
+/**
+ * Last-seen is written at most this often, so a signed-in page view is a read, not a write;
+ * with a short idle timeout, a quarter of it, so an active session is never cut early (issue 18.5).
+ */
 export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+function lastSeenResolutionMs(idleTtlSeconds: number): number {
+  return Math.min(LAST_SEEN_RESOLUTION_MS, idleTtlSeconds * 250);
+}
 
 const USER_AGENT_MAX = 512;
 
@@ -91,7 +98,7 @@ const sessionByHash = prepared((kysely, idHash: string) =>
 
 /**
  * One indexed lookup of sha256(cookie). Expired sessions (idle or absolute) are deleted and
- * count as none. Last-seen moves at most once a minute.
+ * count as none. Last-seen moves at most once a minute (or a quarter of the idle timeout).
  */
 export async function lookupSession(deps: SessionDeps, cookieValue: string | undefined): Promise<Viewer | null> {
   if (!cookieValue || !TOKEN_PATTERN.test(cookieValue)) return null;
@@ -104,7 +111,7 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
     await kysely.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
     return null;
   }
-  if (now - row.last_seen_at >= LAST_SEEN_RESOLUTION_MS) {
+  if (now - row.last_seen_at >= lastSeenResolutionMs(deps.config.sessionIdleTtl)) {
     await kysely.updateTable("sessions").set({ last_seen_at: now }).where("id_hash", "=", idHash).execute();
   }
   if (row.signup_email !== null) {
