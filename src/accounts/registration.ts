@@ -7,7 +7,7 @@ import { parseEmail } from "./email-address.ts";
 import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
 import { passwordProblem } from "./passwords.ts";
 import { applyEmailChange, assertPendingAddress } from "./profile.ts";
-import { createSession, type Viewer } from "./sessions.ts";
+import { createSession, deleteSession, type Viewer } from "./sessions.ts";
 import { consumeCode, consumeToken, issueToken, killTokens, peekToken, type TokenClaim } from "./tokens.ts";
 
 /** A new confirmation email may be requested this long after the previous one. */
@@ -194,19 +194,26 @@ export async function confirmByLink(deps: Deps, token: string, client: ClientInf
   });
 }
 
-/** POST /confirm — the 8-character code, by the signed-in unconfirmed user. */
-export async function confirmByCode(deps: Deps, viewer: Viewer, code: string, client: ClientInfo): Promise<void> {
-  if (viewer.confirmed) return;
+/**
+ * POST /confirm — the 8-character code, by the signed-in unconfirmed user. Confirming raises
+ * the session's privileges, so it gets a new id (issue 18.6): returns the new cookie value, or
+ * null when there was nothing to confirm.
+ */
+export async function confirmByCode(deps: Deps, viewer: Viewer, code: string, client: ClientInfo): Promise<string | null> {
+  if (viewer.confirmed) return null;
   if (viewer.signupAttempt) throw new AccountError("token_invalid");
   const now = deps.clock.now();
-  const confirmed = await deps.db.kysely.transaction().execute(async (trx) => {
+  const session = await deps.db.kysely.transaction().execute(async (trx) => {
     const claim = await consumeCode(trx, { userId: viewer.userId, email: viewer.email, code, codeKey: deps.keys.code, now });
-    if (claim) await markConfirmed(trx, claim, now);
     await recordEvent(trx, { type: "confirm", userId: viewer.userId, outcome: claim ? "ok" : "wrong_code", client, now });
-    return claim !== null;
+    if (!claim) return null;
+    await markConfirmed(trx, claim, now);
+    await deleteSession(trx, viewer.sessionHash);
+    return createSession(trx, deps, { userId: viewer.userId, now, client });
   });
   // Thrown after the commit: a wrong code's strike must stick.
-  if (!confirmed) throw new AccountError("token_invalid", { message: "That code is not valid. Check the latest email and try again." });
+  if (session === null) throw new AccountError("token_invalid", { message: "That code is not valid. Check the latest email and try again." });
+  return session;
 }
 
 /** The token is bound to an address; it only confirms while that is still the account's address. */

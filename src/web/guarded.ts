@@ -65,9 +65,11 @@ export async function guardedResend(ctx: WebContext, req: FastifyRequest, viewer
   ctx.mailQueued();
 }
 
-export async function guardedConfirmCode(ctx: WebContext, req: FastifyRequest, viewer: Viewer, code: string): Promise<void> {
+/** Confirmation by code; the session gets a new id (cookie set here), as on every privilege change. */
+export async function guardedConfirmCode(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, viewer: Viewer, code: string): Promise<void> {
   await ctx.limits.hit([["code_ip", clientInfo(req).ip ?? ""]]);
-  await confirmByCode(ctx.deps, viewer, code, clientInfo(req));
+  const session = await confirmByCode(ctx.deps, viewer, code, clientInfo(req));
+  if (session) setSessionCookie(reply, ctx.deps, session);
 }
 
 /**

@@ -92,14 +92,14 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
         return reply.code(204).send();
       });
 
-      api.post("/confirm", async (req) => {
+      api.post("/confirm", async (req, reply) => {
         const { token, code } = formFields(req.body, ["token", "code"]);
         if (token) {
           await confirmByLink(deps, token, clientInfo(req));
           return { confirmed: true };
         }
         if (!code) throw new AccountError("invalid_input", { fields: { token: "Send the token from the link, or the code." } });
-        await guardedConfirmCode(ctx, req, await signedIn(req), code);
+        await guardedConfirmCode(ctx, req, reply, await signedIn(req), code);
         return { confirmed: true };
       });
 

@@ -47,7 +47,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!viewer) return toLogin(reply, "/unconfirmed");
     try {
       const { code } = formFields(req.body, ["code"]);
-      await guardedConfirmCode(ctx, req, viewer, code);
+      await guardedConfirmCode(ctx, req, reply, viewer, code);
     } catch (err) {
       if (!(err instanceof AccountError) || !["token_invalid", "invalid_input"].includes(err.code)) throw err;
       const state = await pageState(req, reply, ctx);
