@@ -35,13 +35,15 @@ export function smtpTransport(url: string, from: string): Transport {
   };
 }
 
-/** No SMTP configured (development): messages stay readable at /dev/mail, links go to the log. */
+/**
+ * No SMTP configured (development): messages stay readable at /dev/mail. The log says only that
+ * one arrived: its links carry live tokens, and logs never do (SPEC §2; issue 18.8).
+ */
 export function devMailboxTransport(log: TransportLog): Transport {
   return {
     keepsDelivered: true,
     async send(mail) {
-      const links = mail.text.match(/https?:\/\/\S+/g) ?? [];
-      log.info({ to: mail.to, subject: mail.subject, links }, "dev mailbox: message delivered (see /dev/mail)");
+      log.info({ kind: mail.kind }, "dev mailbox: message delivered (see /dev/mail)");
     },
     close: () => {},
   };

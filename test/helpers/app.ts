@@ -41,6 +41,8 @@ export interface TestAppOptions {
   readonly worker?: boolean;
   /** Reuse a database (a restart) instead of a fresh one. */
   readonly database?: TestDatabase;
+  /** The service's logger (default: silent, or TEST_LOG_LEVEL). */
+  readonly logger?: pino.Logger;
 }
 
 /** The real server on 127.0.0.1:0 with a fresh database and a real SMTP sink. */
@@ -64,7 +66,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     clock,
     worker: options.worker ?? true,
     workerOptions: { pollMs: 50, backoffBaseMs: 100, maxBackoffMs: 500 },
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
   });
   const address = await service.app.listen({ port: 0, host: "127.0.0.1" });
   return {
