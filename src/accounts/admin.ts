@@ -32,7 +32,7 @@ export async function createAdmin(deps: Deps, emailInput: string, askPassword: (
   if (promoted) return "promoted";
 
   const password = await askPassword();
-  const problem = passwordProblem(password, deps.config.passwordMinLength, email.address);
+  const problem = passwordProblem(password, deps.config.passwordMinLength, email.address, deps.config.baseUrl);
   if (problem) throw invalidInput({ password: problem });
   const passwordHash = await deps.hasher.hash(password);
   const now = deps.clock.now();

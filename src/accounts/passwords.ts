@@ -16,8 +16,34 @@ export function normalisePassword(password: string): string {
   return password.normalize("NFKC");
 }
 
-/** Returns the problem with a new password, or undefined when it is acceptable. */
-export function passwordProblem(password: string, minLength: number, email?: string): string | undefined {
+/** The product's name: the first word anyone guessing at a Latchkey password tries. */
+const PRODUCT_NAME = "latchkey";
+
+/** Letters and digits only, without trailing digits: "Latchkey2026!" → "latchkey". */
+function stem(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "").replace(/\p{N}+$/u, "");
+}
+
+/**
+ * Context-specific words (ASVS 6.2.11): the product name, the labels of BASE_URL's host and the
+ * address's local part. A password that is one of them (any case, give or take digits and
+ * symbols around it) is refused; a passphrase that merely contains one is fine.
+ */
+export function contextWords(email?: string, baseUrl?: string): string[] {
+  const words = [PRODUCT_NAME];
+  if (baseUrl && URL.canParse(baseUrl)) words.push(...new URL(baseUrl).hostname.split("."));
+  if (email) {
+    const at = email.lastIndexOf("@");
+    words.push(at > 0 ? email.slice(0, at) : email);
+  }
+  return words.map(stem).filter((w) => /\p{L}/u.test(w) && w.length >= 3);
+}
+
+/**
+ * Returns the problem with a new password, or undefined when it is acceptable. `baseUrl` (the
+ * service's) adds its host's labels to the context-specific words refused.
+ */
+export function passwordProblem(password: string, minLength: number, email?: string, baseUrl?: string): string | undefined {
   if (typeof password !== "string" || password.length === 0) return "Choose a password.";
   if (!password.isWellFormed()) return "The password contains invalid characters.";
   const p = normalisePassword(password);
@@ -27,6 +53,7 @@ export function passwordProblem(password: string, minLength: number, email?: str
   const lower = p.toLowerCase();
   if (COMMON.has(lower)) return "That password is too common; choose another.";
   if (email && lower === email.toLowerCase()) return "Do not use your email address as the password.";
+  if (contextWords(email, baseUrl).includes(stem(p))) return "That password is too easy to guess here (the service's or your own name); choose another.";
   return undefined;
 }
 

@@ -31,7 +31,7 @@ export async function changePassword(
   client: ClientInfo,
 ): Promise<string> {
   const fields: FieldErrors = {};
-  const problem = passwordProblem(input.password, deps.config.passwordMinLength, viewer.email);
+  const problem = passwordProblem(input.password, deps.config.passwordMinLength, viewer.email, deps.config.baseUrl);
   if (problem) fields.password = problem;
   else if (input.confirm !== input.password) fields.confirm = "The two passwords do not match.";
   if (Object.keys(fields).length > 0) throw invalidInput(fields);

@@ -56,7 +56,7 @@ export async function resetPassword(
   const now = deps.clock.now();
   const claim = await peekToken(deps.db.kysely, token, "reset", now);
   const fields: FieldErrors = {};
-  const problem = passwordProblem(input.password, deps.config.passwordMinLength, claim.email);
+  const problem = passwordProblem(input.password, deps.config.passwordMinLength, claim.email, deps.config.baseUrl);
   if (problem) fields.password = problem;
   else if (input.confirm !== input.password) fields.confirm = "The two passwords do not match.";
   if (Object.keys(fields).length > 0) throw invalidInput(fields);

@@ -35,7 +35,7 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
   const fields: FieldErrors = {};
   const email = parseEmail(input.email);
   if (typeof email === "string") fields.email = email;
-  const problem = passwordProblem(input.password, deps.config.passwordMinLength, typeof email === "string" ? undefined : email.address);
+  const problem = passwordProblem(input.password, deps.config.passwordMinLength, typeof email === "string" ? undefined : email.address, deps.config.baseUrl);
   if (problem) fields.password = problem;
   else if (input.confirm !== input.password) fields.confirm = "The two passwords do not match.";
   if (Object.keys(fields).length > 0 || typeof email === "string") throw invalidInput(fields);

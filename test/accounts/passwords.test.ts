@@ -229,3 +229,16 @@ describe("Semaphore", () => {
     assert.deepEqual(events, ["start 0", "end 0", "start 1", "end 1", "start 2", "end 2", "start 3", "end 3"]);
   });
 });
+
+describe("context-specific words (issue 18.9)", () => {
+  test("the product name, BASE_URL's host labels and the local part are refused, give or take case, digits and symbols", () => {
+    for (const p of ["latchkey", "LATCHKEY", "Latchkey2026!", "!latchkey!"]) assert.equal(typeof passwordProblem(p, 8), "string", p);
+    assert.equal(typeof passwordProblem("intranetco", 8, undefined, "https://login.intranetco.example"), "string", "a host label");
+    assert.equal(typeof passwordProblem("Firstname.Lastname", 8, "firstname.lastname@example.com"), "string", "the local part");
+  });
+
+  test("a passphrase containing one, and short labels, are not refused", () => {
+    assert.equal(passwordProblem("latchkey under the doormat", 8), undefined);
+    assert.equal(passwordProblem("comfortable chair", 8, "me@x.com", "https://a.b.com"), undefined);
+  });
+});
