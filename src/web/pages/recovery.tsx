@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import { checkResetLink } from "../../accounts/recovery.ts";
+import { formatDuration } from "../../mail/message.tsx";
 import { guardedForgot, guardedReset } from "../guarded.ts";
 import { clearSessionCookie, formFields, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
@@ -67,7 +68,8 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
       state,
       "Check your inbox",
       <p>
-        If that address has an account, a link to reset its password is on its way. It works for one hour. Nothing
+        If that address has an account, a link to reset its password is on its way. It works for{" "}
+        {formatDuration(deps.config.resetTokenTtl)}. Nothing
         arrived? Check your spam folder, or <a href="/forgot">ask again</a>.
       </p>,
     );
