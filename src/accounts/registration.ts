@@ -46,7 +46,7 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
   const now = deps.clock.now();
   return deps.db.kysely.transaction().execute(async (trx) => {
     const findExisting = () =>
-      trx.selectFrom("users").select(["id", "email", "confirmation_sent_at"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
+      trx.selectFrom("users").select(["id", "email"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
     const asExisting = async (existing: { id: string; email: string }) => {
       await recordEvent(trx, { type: "register", userId: existing.id, outcome: "existing_account", client, now });
       await queueSignupAttemptNotice(deps, trx, existing, now, client);

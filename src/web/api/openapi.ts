@@ -109,7 +109,7 @@ export const OPENAPI = {
       post: {
         summary: "Confirm an address with the link's token (no session needed) or the code (signed in)",
         requestBody: body({ type: "object", properties: { token: { type: "string" }, code: { type: "string" } } }),
-        responses: { "200": { description: "Confirmed", ...json({ type: "object", properties: { confirmed: { type: "boolean" } } }) }, "401": error("unauthenticated (code without a session)"), ...commonErrors, "400": error("token_invalid or token_expired; invalid_input when the body is not readable JSON") },
+        responses: { "200": { description: "Confirmed (by code: a new `session` cookie, the old id ends)", ...json({ type: "object", properties: { confirmed: { type: "boolean" } } }) }, "401": error("unauthenticated (code without a session)"), ...commonErrors, "400": error("token_invalid or token_expired; invalid_input when the body is not readable JSON") },
       },
     },
     "/resend": { post: { summary: "Send another confirmation email (60 s cooldown)", security: [{ session: [] }], responses: { "202": { description: "Queued" }, "204": { description: "Already confirmed; nothing sent" }, "401": error("unauthenticated"), ...commonErrors } } },
