@@ -19,6 +19,7 @@ import { recoveryRoutes } from "./pages/recovery.tsx";
 import { sessionRoutes } from "./pages/sessions.tsx";
 import { registrationRoutes } from "./pages/registration.tsx";
 import { apiRoutes } from "./api/routes.ts";
+import { forwardAuthRoutes } from "./forward-auth.ts";
 import { createRateLimits, NO_LIMITS, type Rules } from "./rate-limits.ts";
 import { registerStatic } from "./static.ts";
 import { Alert } from "./views/layout.tsx";
@@ -97,7 +98,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // on the request (measured: per-request @fastify/helmet cost /healthz 11.4k → 20.1k req/s,
   // and applying helmet's output instead of running its middleware another ~10 %).
   const defaultHeaders = { ...securityHeaders(config), "cache-control": "no-store" };
-  app.addHook("onRequest", (_req, reply, done) => {
+  app.addHook("onRequest", (req, reply, done) => {
+    // The verify routes answer a proxy, not a browser page: they set their own few headers.
+    if (req.url.startsWith("/api/authz/")) return done();
     reply.headers(defaultHeaders);
     done();
   });
@@ -121,6 +124,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   recoveryRoutes(app, ctx);
   adminRoutes(app, ctx);
   apiRoutes(app, ctx);
+  await forwardAuthRoutes(app, ctx);
   if (config.devMailbox) devMailRoutes(app, ctx);
 
   app.setNotFoundHandler(async (req, reply) => {

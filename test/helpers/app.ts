@@ -41,6 +41,8 @@ export interface TestAppOptions {
   readonly worker?: boolean;
   /** Reuse a database (a restart) instead of a fresh one. */
   readonly database?: TestDatabase;
+  /** Listen address (default 127.0.0.1); "0.0.0.0" lets a test call from a non-loopback address. */
+  readonly host?: string;
 }
 
 /** The real server on 127.0.0.1:0 with a fresh database and a real SMTP sink. */
@@ -66,7 +68,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     workerOptions: { pollMs: 50, backoffBaseMs: 100, maxBackoffMs: 500 },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
   });
-  const address = await service.app.listen({ port: 0, host: "127.0.0.1" });
+  const listening = await service.app.listen({ port: 0, host: options.host ?? "127.0.0.1" });
+  const address = listening.replace("//0.0.0.0:", "//127.0.0.1:");
   return {
     url: address,
     service,
