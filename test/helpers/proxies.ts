@@ -32,9 +32,13 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** The deploy/ file with Latchkey's, the app's and the proxy's ports replaced. */
-export function deployFile(name: "nginx.conf" | "Caddyfile", ports: { latchkey: number; app: number; proxy: number }): string {
-  return readFileSync(new URL(`../../deploy/${name}`, import.meta.url), "utf8")
+function readDeploy(name: "nginx.conf" | "Caddyfile"): string {
+  return readFileSync(new URL(`../../deploy/${name}`, import.meta.url), "utf8");
+}
+
+/** A config with Latchkey's (3000), the app's (8080) and the proxy's (80) ports replaced. */
+function withPorts(config: string, ports: { latchkey: number; app: number; proxy: number }): string {
+  return config
     .replaceAll("127.0.0.1:3000", `127.0.0.1:${ports.latchkey}`)
     .replaceAll("127.0.0.1:8080", `127.0.0.1:${ports.app}`)
     .replaceAll("listen 127.0.0.1:80;", `listen 127.0.0.1:${ports.proxy};`)
@@ -46,14 +50,17 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
-export async function startProxy(kind: ProxyKind, ports: { latchkey: number; app: number }): Promise<RunningProxy> {
+/**
+ * `site` replaces the deploy/ file (same port placeholders), e.g. a plain proxy for comparison.
+ */
+export async function startProxy(kind: ProxyKind, ports: { latchkey: number; app: number }, site?: string): Promise<RunningProxy> {
   const dir = mkdtempSync(join(tmpdir(), `latchkey-${kind}-`));
   chmodSync(dir, 0o755);
   const port = await freePort();
   let child: ChildProcess;
   if (kind === "nginx") {
     for (const sub of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) chmodSync((mkdirSync(join(dir, sub)), join(dir, sub)), 0o777);
-    writeFileSync(join(dir, "latchkey.conf"), deployFile("nginx.conf", { ...ports, proxy: port }));
+    writeFileSync(join(dir, "latchkey.conf"), withPorts(site ?? readDeploy("nginx.conf"), { ...ports, proxy: port }));
     writeFileSync(
       join(dir, "nginx.conf"),
       [
@@ -71,7 +78,7 @@ export async function startProxy(kind: ProxyKind, ports: { latchkey: number; app
     child = spawn("nginx", ["-p", dir, "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: ["ignore", "ignore", "pipe"] });
   } else {
     // Global options are the harness's, not the documented file's: no admin API, no storage in $HOME.
-    writeFileSync(join(dir, "Caddyfile"), `{\n\tadmin off\n}\n\n${deployFile("Caddyfile", { ...ports, proxy: port })}`);
+    writeFileSync(join(dir, "Caddyfile"), `{\n\tadmin off\n}\n\n${withPorts(site ?? readDeploy("Caddyfile"), { ...ports, proxy: port })}`);
     child = spawn("caddy", ["run", "--config", join(dir, "Caddyfile"), "--adapter", "caddyfile"], {
       stdio: ["ignore", "ignore", "pipe"],
       env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir },
