@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { after, before, describe, test } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
@@ -10,6 +11,13 @@ import { confirmationCode } from "../helpers/smtp-sink.ts";
 const AUTH = "http://auth.example.test";
 const APP = "http://app.example.test";
 const PRIVATE = `${APP}/private?q=1`;
+
+test("the README shows the very nginx and Caddy configurations these tests run", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  for (const file of ["nginx.conf", "Caddyfile"]) {
+    assert.ok(readme.includes(readFileSync(new URL(`../../deploy/${file}`, import.meta.url), "utf8")), `README carries deploy/${file} verbatim`);
+  }
+});
 
 for (const kind of ["nginx", "caddy"] as const satisfies readonly ProxyKind[]) {
   const missing = missingProxy(kind);
