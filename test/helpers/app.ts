@@ -34,6 +34,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   readonly dialect?: TestDialect;
+  /** Listen address (default 127.0.0.1); "0.0.0.0" lets a test call from a non-loopback address. */
+  readonly host?: string;
   /** Extra environment; SMTP_URL is set to the sink unless `smtp: false`. */
   readonly env?: Record<string, string>;
   /** false: no SMTP (dev mailbox). A sink: use it (it may be stopped). Default: a new sink. */
@@ -41,8 +43,6 @@ export interface TestAppOptions {
   readonly worker?: boolean;
   /** Reuse a database (a restart) instead of a fresh one. */
   readonly database?: TestDatabase;
-  /** Listen address (default 127.0.0.1); "0.0.0.0" lets a test call from a non-loopback address. */
-  readonly host?: string;
 }
 
 /** The real server on 127.0.0.1:0 with a fresh database and a real SMTP sink. */
