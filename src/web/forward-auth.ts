@@ -33,8 +33,9 @@ export async function forwardAuthRoutes(app: FastifyInstance, ctx: WebContext): 
   const unconfirmedUrl = `${config.baseUrl}/unconfirmed`;
 
   for (const route of ["forward-auth", "auth-request"] as const) {
-    // GET routes answer HEAD too (fastify's exposeHeadRoutes).
-    app.get(`/api/authz/${route}`, async (req, reply) => {
+    // GET routes answer HEAD too (fastify's exposeHeadRoutes). No request log lines at info:
+    // the proxy logs every request of the app already, and this runs for each of them.
+    app.get(`/api/authz/${route}`, { logLevel: "warn" }, async (req, reply) => {
       reply.headers(NO_STORE);
       if (!config.forwardAuth) return fail(reply, 404, "not_found");
       // The socket's peer, never X-Forwarded-For: only a trusted proxy may name the protected URL.
