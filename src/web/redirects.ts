@@ -63,7 +63,7 @@ function relative(next: string): string {
   return url.pathname + url.search + url.hash;
 }
 
-/** `/login?next=…` (or another page of ours that takes `next`), for a redirect. */
+/** `/login?next=…` (or another page of ours that takes `next`); just the page when next is `/`. */
 export function withNext(path: string, next: string): string {
-  return `${path}?next=${encodeURIComponent(next)}`;
+  return next === "/" ? path : `${path}?next=${encodeURIComponent(next)}`;
 }

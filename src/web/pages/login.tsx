@@ -17,7 +17,7 @@ function LoginForm({ csrf, next, email = "", error }: { csrf: string; next: stri
       <Field label="Password" name="password" type="password" autocomplete="current-password" />
       <button type="submit">Sign in</button>
       <p>
-        <a href="/forgot">Forgot your password?</a> · <a href={next === "/" ? "/register" : withNext("/register", next)}>Create an account</a>
+        <a href="/forgot">Forgot your password?</a> · <a href={withNext("/register", next)}>Create an account</a>
       </p>
     </form>
   );

@@ -18,7 +18,7 @@ function RegisterForm({ csrf, next, email = "", errors = {} }: { csrf: string; n
       <Field label="Repeat the password" name="confirm" type="password" error={errors.confirm} autocomplete="new-password" />
       <button type="submit">Create account</button>
       <p>
-        Already have an account? <a href={next === "/" ? "/login" : withNext("/login", next)}>Sign in</a>.
+        Already have an account? <a href={withNext("/login", next)}>Sign in</a>.
       </p>
     </form>
   );
@@ -107,7 +107,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
   app.get("/unconfirmed", async (req, reply) => {
     const state = await pageState(req, reply, ctx);
     const next = safeNext(deps.config, (req.query as Record<string, unknown>).next);
-    if (!state.viewer) return toLogin(reply, next === "/" ? "/unconfirmed" : withNext("/unconfirmed", next));
+    if (!state.viewer) return toLogin(reply, withNext("/unconfirmed", next));
     // Confirmed (say, by the link in another tab): on to where the visitor was going.
     if (state.viewer.confirmed) return reply.redirect(next !== "/" ? next : (takeNext(req, reply, deps) ?? "/"), 303);
     rememberNext(reply, deps, next);
