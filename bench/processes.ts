@@ -107,6 +107,9 @@ export function appEnv(o: { databaseUrl: string; smtpUrl: string; secretKey: str
     BASE_URL: o.baseUrl,
     RATE_LIMITS: "off",
     LOG_LEVEL: "warn",
+    // The verify routes (bench/scenarios/forward-auth.ts), for an app behind nginx at app.example.test.
+    FORWARD_AUTH: "on",
+    REDIRECT_HOSTS: "app.example.test",
   };
 }
 

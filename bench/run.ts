@@ -16,6 +16,7 @@ import { createTestDatabase, type TestDialect } from "../test/helpers/databases.
 import type { BaseContext, Context, Settings } from "./context.ts";
 import { killAll, memory, startApp } from "./processes.ts";
 import { floodScenario } from "./scenarios/flood.ts";
+import { forwardAuthScenario } from "./scenarios/forward-auth.ts";
 import { loginScenario } from "./scenarios/login.ts";
 import { outboxScenario } from "./scenarios/outbox.ts";
 import { pagesScenario } from "./scenarios/pages.ts";
@@ -25,9 +26,9 @@ import { BenchSink } from "./smtp-sink.ts";
 import { markdown, num, plain, summary, type Row } from "./table.ts";
 import { requireWrk } from "./wrk.ts";
 
-const SCENARIOS = { pages: pagesScenario, login: loginScenario, flood: floodScenario, register: registerScenario, outbox: outboxScenario } as const;
+const SCENARIOS = { pages: pagesScenario, login: loginScenario, flood: floodScenario, register: registerScenario, outbox: outboxScenario, "forward-auth": forwardAuthScenario } as const;
 type Name = keyof typeof SCENARIOS | "scale";
-const ALL: Name[] = ["pages", "login", "flood", "register", "outbox", "scale"];
+const ALL: Name[] = ["pages", "forward-auth", "login", "flood", "register", "outbox", "scale"];
 
 const { values: args } = parseArgs({
   options: {

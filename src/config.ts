@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 
@@ -33,6 +34,22 @@ export interface Config {
   readonly outboxLeaseSeconds: number;
   /** The dev mailbox is on when there is no SMTP server and this is not production. */
   readonly devMailbox: boolean;
+  /** FORWARD_AUTH=on: the reverse-proxy verify routes (SPEC §7) answer; else they are 404. */
+  readonly forwardAuth: boolean;
+  /** REDIRECT_HOSTS: hosts besides BASE_URL's that `next` and protected URLs may name. */
+  readonly redirectHosts: readonly RedirectHost[];
+  /** COOKIE_DOMAIN: the session cookie's Domain (lower-case, no leading dot), or none (host-only). */
+  readonly cookieDomain: string | undefined;
+  /** The session cookie's full name, prefix included (`__Host-session`, `__Secure-x`, `session`). */
+  readonly sessionCookie: string;
+}
+
+/** A REDIRECT_HOSTS entry: `host[:port]`, or `.suffix[:port]` for every subdomain of suffix. */
+export interface RedirectHost {
+  readonly host: string;
+  /** null: only the scheme's default port. */
+  readonly port: string | null;
+  readonly subdomains: boolean;
 }
 
 /** A bad variable: the message is the one line printed at start-up. */
@@ -67,6 +84,10 @@ const schema = z.object({
   AUDIT_RETENTION_DAYS: ttl.default(180),
   SHUTDOWN_GRACE: ttl.default(10),
   OUTBOX_LEASE_SECONDS: ttl.default(60),
+  FORWARD_AUTH: z.enum(["on", "off"]).default("off"),
+  REDIRECT_HOSTS: z.string().optional(),
+  COOKIE_DOMAIN: z.string().optional(),
+  SESSION_COOKIE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be letters, digits, '_', '-' or '.'").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -92,6 +113,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (e.SESSION_IDLE_TTL > e.SESSION_ABSOLUTE_TTL) {
     throw new ConfigError("SESSION_IDLE_TTL", "must not exceed SESSION_ABSOLUTE_TTL");
   }
+  const cookieDomain = parseCookieDomain(e.COOKIE_DOMAIN, baseUrl);
+  const secureCookies = baseUrl.startsWith("https:");
+  const sessionName = e.SESSION_COOKIE_NAME ?? "session";
+  if (/^__(host|secure)-/i.test(sessionName)) throw new ConfigError("SESSION_COOKIE_NAME", "must not carry a __Host-/__Secure- prefix (it is added on https)");
   let secretKey = e.SECRET_KEY;
   if (!secretKey) {
     if (production) throw new ConfigError("SECRET_KEY", "is required when NODE_ENV=production");
@@ -103,7 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     baseUrl,
-    secureCookies: baseUrl.startsWith("https:"),
+    secureCookies,
     databaseUrl: e.DATABASE_URL,
     secretKey,
     smtpUrl: e.SMTP_URL,
@@ -121,7 +146,37 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGrace: e.SHUTDOWN_GRACE,
     outboxLeaseSeconds: e.OUTBOX_LEASE_SECONDS,
     devMailbox: !e.SMTP_URL && !production,
+    forwardAuth: e.FORWARD_AUTH === "on",
+    redirectHosts: Object.freeze((e.REDIRECT_HOSTS ?? "").split(",").map((s) => s.trim()).filter(Boolean).map(parseRedirectHost)),
+    cookieDomain,
+    // A cookie with a Domain cannot be __Host- (that prefix forbids Domain): __Secure- then.
+    sessionCookie: secureCookies ? `${cookieDomain ? "__Secure-" : "__Host-"}${sessionName}` : sessionName,
   });
+}
+
+/** `app.example.com`, `.example.com` (subdomains only), `localhost:8080`: lower-cased, IDNA-encoded. */
+function parseRedirectHost(entry: string): RedirectHost {
+  const subdomains = entry.startsWith(".");
+  const url = URL.parse(`http://${subdomains ? entry.slice(1) : entry}`);
+  const port = /:(\d+)$/.exec(entry)?.[1] ?? null;
+  if (!url || url.username || url.password || url.pathname !== "/" || url.search || url.hash || !url.hostname || entry.endsWith(":")) {
+    throw new ConfigError("REDIRECT_HOSTS", `has an entry that is not host[:port] or .domain[:port]: ${JSON.stringify(entry)}`);
+  }
+  return { host: url.hostname, port: port === null ? null : String(Number(port)), subdomains };
+}
+
+/** The host of BASE_URL or a parent of it; never an IP address (a browser would not share it). */
+function parseCookieDomain(value: string | undefined, baseUrl: string): string | undefined {
+  if (value === undefined) return undefined;
+  const domain = value.trim().toLowerCase().replace(/^\./, "");
+  const host = new URL(baseUrl).hostname;
+  if (!domain || isIP(domain.replace(/^\[|\]$/g, "")) || isIP(host.replace(/^\[|\]$/g, "")) || !/^[a-z0-9.-]+$/.test(domain) || !domain.includes(".") && domain !== host) {
+    throw new ConfigError("COOKIE_DOMAIN", "must be a domain name (never an IP address) that is BASE_URL's host or a parent of it");
+  }
+  if (host !== domain && !host.endsWith(`.${domain}`)) {
+    throw new ConfigError("COOKIE_DOMAIN", `must be BASE_URL's host (${host}) or a parent of it`);
+  }
+  return domain;
 }
 
 /**

@@ -25,6 +25,11 @@ export interface Viewer {
   readonly admin: boolean;
   /** Stored hash of the cookie value: identifies this session for logout and rotation. */
   readonly sessionHash: string;
+  /** The session's public id (what /sessions shows and the identity assertion calls `sid`). */
+  readonly sessionId: string;
+  /** Milliseconds: when this session was created, and its absolute expiry. */
+  readonly sessionCreatedAt: number;
+  readonly sessionExpiresAt: number;
   /**
    * A sign-up attempt with an address that already has an account (SPEC §3): the visitor
    * sees the same "check your inbox" page as a new sign-up, and nothing else of the account.
@@ -81,6 +86,7 @@ const sessionByHash = prepared((kysely, idHash: string) =>
     .selectFrom("sessions")
     .innerJoin("users", "users.id", "sessions.user_id")
     .select([
+      "sessions.public_id",
       "sessions.created_at",
       "sessions.last_seen_at",
       "sessions.expires_at",
@@ -122,6 +128,7 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
       confirmed: false,
       admin: false,
       sessionHash: idHash,
+      ...sessionFields(row),
       signupAttempt: true,
       registeredOn: row.created_at,
       confirmedOn: null,
@@ -134,11 +141,16 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
     confirmed: row.confirmed === 1,
     admin: row.admin === 1,
     sessionHash: idHash,
+    ...sessionFields(row),
     signupAttempt: false,
     registeredOn: row.registered_on,
     confirmedOn: row.confirmed_on,
     pendingEmail: row.pending_email,
   };
+}
+
+function sessionFields(row: { public_id: string; created_at: number; expires_at: number }) {
+  return { sessionId: row.public_id, sessionCreatedAt: row.created_at, sessionExpiresAt: row.expires_at };
 }
 
 /** Housekeeping: sessions past their absolute or idle expiry (they already count as none). */

@@ -20,6 +20,7 @@ import { sessionRoutes } from "./pages/sessions.tsx";
 import { registrationRoutes } from "./pages/registration.tsx";
 import { apiRoutes } from "./api/routes.ts";
 import { sendError } from "./api/respond.ts";
+import { forwardAuthRoutes } from "./forward-auth.ts";
 import { createRateLimits, NO_LIMITS, type Rules } from "./rate-limits.ts";
 import { registerStatic } from "./static.ts";
 import { Alert } from "./views/layout.tsx";
@@ -107,7 +108,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
-  app.addHook("onRequest", (_req, reply, done) => {
+  app.addHook("onRequest", (req, reply, done) => {
+    // The verify routes answer a proxy, not a browser page: they set their own few headers.
+    if (req.url.startsWith("/api/authz/")) return done();
     reply.headers(defaultHeaders);
     done();
   });
@@ -131,6 +134,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   recoveryRoutes(app, ctx);
   adminRoutes(app, ctx);
   apiRoutes(app, ctx);
+  await forwardAuthRoutes(app, ctx);
   if (config.devMailbox) devMailRoutes(app, ctx);
 
   app.setNotFoundHandler(async (req, reply) => {

@@ -8,6 +8,7 @@ import { lookupSession, type Viewer } from "../accounts/sessions.ts";
 import { isDatabaseUnavailable } from "../db/errors.ts";
 import { hmac, randomToken, safeEqual, TOKEN_PATTERN } from "../secrets.ts";
 import type { RateLimits } from "./rate-limits.ts";
+import { safeNext } from "./redirects.ts";
 
 /** What every page module receives. */
 export interface WebContext {
@@ -19,8 +20,13 @@ export interface WebContext {
 
 // ---- cookies ---------------------------------------------------------------------------
 
-/** `__Host-` binds the cookie to this exact origin over https (no subdomain can set it). */
-export function cookieName(deps: Deps, base: "session" | "csrf"): string {
+/**
+ * `__Host-` binds a cookie to this exact origin over https (no subdomain can set it). The
+ * session cookie's name comes from the config: with COOKIE_DOMAIN it is `__Secure-` instead,
+ * and SESSION_COOKIE_NAME may rename it.
+ */
+export function cookieName(deps: Deps, base: "session" | "csrf" | "next"): string {
+  if (base === "session") return deps.config.sessionCookie;
   return deps.config.secureCookies ? `__Host-${base}` : base;
 }
 
@@ -28,12 +34,36 @@ function cookieOptions(deps: Deps, maxAgeSeconds: number) {
   return { httpOnly: true, sameSite: "lax" as const, path: "/", secure: deps.config.secureCookies, maxAge: maxAgeSeconds };
 }
 
+/** The session cookie reaches every subdomain of COOKIE_DOMAIN when that is set. */
+function sessionDomain(deps: Deps) {
+  return deps.config.cookieDomain ? { domain: deps.config.cookieDomain } : {};
+}
+
 export function setSessionCookie(reply: FastifyReply, deps: Deps, value: string): void {
-  reply.setCookie(cookieName(deps, "session"), value, cookieOptions(deps, deps.config.sessionAbsoluteTtl));
+  reply.setCookie(cookieName(deps, "session"), value, { ...cookieOptions(deps, deps.config.sessionAbsoluteTtl), ...sessionDomain(deps) });
 }
 
 export function clearSessionCookie(reply: FastifyReply, deps: Deps): void {
-  reply.clearCookie(cookieName(deps, "session"), { path: "/", secure: deps.config.secureCookies });
+  reply.clearCookie(cookieName(deps, "session"), { path: "/", secure: deps.config.secureCookies, ...sessionDomain(deps) });
+}
+
+/**
+ * Where a visitor was going, kept on this device while they sign up and confirm (SPEC §7):
+ * the confirmation may come by link in another tab, so a form field alone would lose it.
+ * Already checked by safeNext when set; checked again when read.
+ */
+export function rememberNext(reply: FastifyReply, deps: Deps, next: string): void {
+  if (next !== "/") reply.setCookie(cookieName(deps, "next"), next, cookieOptions(deps, deps.config.confirmTokenTtl));
+}
+
+/** The remembered `next` (or undefined), forgotten as it is used. */
+export function takeNext(req: FastifyRequest, reply: FastifyReply, deps: Deps): string | undefined {
+  const name = cookieName(deps, "next");
+  const value = req.cookies[name];
+  if (value === undefined) return undefined;
+  reply.clearCookie(name, { path: "/", secure: deps.config.secureCookies });
+  const next = safeNext(deps.config, value);
+  return next === "/" ? undefined : next;
 }
 
 // ---- the signed-in viewer ------------------------------------------------------------
@@ -98,24 +128,6 @@ export function formFields<K extends string>(body: unknown, names: readonly K[])
   }
   if (Object.keys(fields).length > 0) throw invalidInput(fields);
   return out;
-}
-
-/** Only same-origin relative paths: `/x`, never `//x`, `/\x` or an absolute URL. */
-export function safeNext(next: unknown): string {
-  if (typeof next !== "string" || !next.startsWith("/") || next.length > 2048) return "/";
-  if (/[\\\x00-\x20\x7f]/.test(next) || next.startsWith("//")) return "/";
-  // Encoded slashes/backslashes in the path (`/%5Cx`, `/%2F%2Fx`) too: harmless to a browser,
-  // an open redirect as soon as anything downstream decodes the path once more.
-  if (/%(2f|5c)/i.test(next.split(/[?#]/, 1)[0]!)) return "/";
-  try {
-    const url = new URL(next, "http://latchkey.invalid");
-    if (url.origin !== "http://latchkey.invalid") return "/";
-    // Dot segments can normalise into a protocol-relative URL ("/.//evil" → "//evil"): check the result too.
-    if (url.pathname.startsWith("//")) return "/";
-    return url.pathname + url.search + url.hash;
-  } catch {
-    return "/";
-  }
 }
 
 // ---- rendering -------------------------------------------------------------------------

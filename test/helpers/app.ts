@@ -34,6 +34,8 @@ export interface TestApp {
 
 export interface TestAppOptions {
   readonly dialect?: TestDialect;
+  /** Listen address (default 127.0.0.1); "0.0.0.0" lets a test call from a non-loopback address. */
+  readonly host?: string;
   /** Extra environment; SMTP_URL is set to the sink unless `smtp: false`. */
   readonly env?: Record<string, string>;
   /** false: no SMTP (dev mailbox). A sink: use it (it may be stopped). Default: a new sink. */
@@ -68,7 +70,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     workerOptions: { pollMs: 50, backoffBaseMs: 100, maxBackoffMs: 500 },
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
   });
-  const address = await service.app.listen({ port: 0, host: "127.0.0.1" });
+  const listening = await service.app.listen({ port: 0, host: options.host ?? "127.0.0.1" });
+  const address = listening.replace("//0.0.0.0:", "//127.0.0.1:");
   return {
     url: address,
     service,

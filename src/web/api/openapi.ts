@@ -130,6 +130,41 @@ export const OPENAPI = {
       },
     },
     "/me": { get: { summary: "The signed-in user", security: [{ session: [] }], responses: { "200": { description: "User", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("unauthenticated"), ...anyRouteErrors } } },
+    "/session": {
+      get: {
+        summary: "Introspection for backends that see the user's cookie: who is signed in, and this session (SPEC §7)",
+        security: [{ session: [] }],
+        responses: {
+          "200": {
+            description: "The user and the session behind the cookie",
+            ...json({
+              type: "object",
+              required: ["user", "session"],
+              properties: {
+                user: {
+                  type: "object",
+                  required: ["id", "email", "email_verified", "admin"],
+                  properties: { id: { type: "string" }, email: { type: "string" }, email_verified: { type: "boolean" }, admin: { type: "boolean" } },
+                },
+                session: {
+                  type: "object",
+                  required: ["id", "created_at", "expires_at", "authenticated_at", "amr"],
+                  properties: {
+                    id: { type: "string", description: "the session's public id, as /sessions and the assertion's `sid` show it" },
+                    created_at: { type: "string", format: "date-time" },
+                    expires_at: { type: "string", format: "date-time", description: "absolute expiry; an idle session ends earlier (SESSION_IDLE_TTL)" },
+                    authenticated_at: { type: "string", format: "date-time" },
+                    amr: { type: "array", items: { type: "string" }, description: "how the session signed in, e.g. [\"pwd\"]" },
+                  },
+                },
+              },
+            }),
+          },
+          "401": error("unauthenticated"),
+          ...anyRouteErrors,
+        },
+      },
+    },
     "/me/password": {
       post: {
         summary: "Change password (other sessions end; this one gets a new id)",

@@ -18,6 +18,7 @@ import {
 import { asUnavailable, auditRateLimited, clearSessionCookie, clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
 import { OPENAPI } from "./openapi.ts";
 import { crossSite, errorFor, sendError } from "./respond.ts";
+import { sessionBody } from "./session.ts";
 
 export const API_PREFIX = "/api/v1";
 
@@ -142,6 +143,8 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
           },
         };
       });
+
+      api.get("/session", async (req) => sessionBody(await signedIn(req)));
 
       api.post("/me/password", async (req, reply) => {
         const viewer = await confirmed(req);

@@ -3,6 +3,7 @@ import type { ComponentChildren } from "preact";
 import type { Viewer } from "../../accounts/sessions.ts";
 import { csrfToken, render, viewerOf, type WebContext } from "../http.ts";
 import { Layout } from "../views/layout.tsx";
+import { withNext } from "../redirects.ts";
 
 export interface PageState {
   readonly viewer: Viewer | null;
@@ -27,5 +28,5 @@ export function page(reply: FastifyReply, status: number, state: PageState, titl
 
 /** Signed-in-only pages send anonymous visitors to sign in and come back. */
 export function toLogin(reply: FastifyReply, returnTo: string) {
-  return reply.redirect(`/login?next=${encodeURIComponent(returnTo)}`, 303);
+  return reply.redirect(withNext("/login", returnTo), 303);
 }

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
 import { checkConfirmationLink, confirmByLink } from "../../accounts/registration.ts";
 import { guardedConfirmCode } from "../guarded.ts";
-import { clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
+import { clientInfo, formFields, takeNext, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField } from "../views/layout.tsx";
 import { page, pageState, toLogin } from "./common.tsx";
 import { renderUnconfirmed } from "./registration.tsx";
@@ -39,7 +39,8 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (!(err instanceof AccountError)) throw err;
       return invalidLink(reply, await pageState(req, reply, ctx), err);
     }
-    return reply.redirect("/confirmed", 303);
+    // On the device that signed up with a `next`, straight on there (SPEC §7).
+    return reply.redirect(takeNext(req, reply, deps) ?? "/confirmed", 303);
   });
 
   app.post("/confirm", async (req, reply) => {
@@ -53,7 +54,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
       const state = await pageState(req, reply, ctx);
       return renderUnconfirmed(reply, err.status, { state, error: err.message });
     }
-    return reply.redirect("/confirmed", 303);
+    return reply.redirect(takeNext(req, reply, deps) ?? "/confirmed", 303);
   });
 
   app.get("/confirmed", async (req, reply) => {

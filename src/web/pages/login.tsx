@@ -2,7 +2,8 @@ import type { FastifyInstance } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
 import { logout } from "../../accounts/login.ts";
 import { guardedLogin } from "../guarded.ts";
-import { clearSessionCookie, clientInfo, formFields, safeNext, viewerOf, type WebContext } from "../http.ts";
+import { clearSessionCookie, clientInfo, formFields, rememberNext, viewerOf, type WebContext } from "../http.ts";
+import { safeNext, withNext } from "../redirects.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { page, pageState } from "./common.tsx";
 
@@ -16,7 +17,7 @@ function LoginForm({ csrf, next, email = "", error }: { csrf: string; next: stri
       <Field label="Password" name="password" type="password" autocomplete="current-password" />
       <button type="submit">Sign in</button>
       <p>
-        <a href="/forgot">Forgot your password?</a> · <a href="/register">Create an account</a>
+        <a href="/forgot">Forgot your password?</a> · <a href={withNext("/register", next)}>Create an account</a>
       </p>
     </form>
   );
@@ -27,18 +28,20 @@ export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   app.get("/login", async (req, reply) => {
     const state = await pageState(req, reply, ctx);
-    const next = safeNext((req.query as Record<string, unknown>).next);
+    const next = safeNext(deps.config, (req.query as Record<string, unknown>).next);
     return page(reply, 200, state, "Sign in", <LoginForm csrf={state.csrf} next={next} />);
   });
 
   app.post("/login", async (req, reply) => {
-    const next = safeNext((req.body as Record<string, unknown> | undefined)?.next);
+    const next = safeNext(deps.config, (req.body as Record<string, unknown> | undefined)?.next);
     let email = "";
     try {
       const form = formFields(req.body, ["email", "password"]);
       email = form.email;
       const result = await guardedLogin(ctx, req, reply, form);
-      return reply.redirect(result.confirmed ? next : "/unconfirmed", 303);
+      if (result.confirmed) return reply.redirect(next, 303);
+      rememberNext(reply, deps, next);
+      return reply.redirect("/unconfirmed", 303);
     } catch (err) {
       if (!(err instanceof AccountError) || !["invalid_credentials", "invalid_input"].includes(err.code)) throw err;
       const state = await pageState(req, reply, ctx);

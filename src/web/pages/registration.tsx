@@ -1,22 +1,24 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import { guardedAddressFix, guardedRegister, guardedResend } from "../guarded.ts";
-import { applyErrorHeaders, auditRateLimited, formFields, viewerOf, type WebContext } from "../http.ts";
+import { applyErrorHeaders, auditRateLimited, formFields, rememberNext, takeNext, viewerOf, type WebContext } from "../http.ts";
+import { safeNext, withNext } from "../redirects.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { humanDuration } from "../views/time.ts";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
 
-function RegisterForm({ csrf, email = "", errors = {} }: { csrf: string; email?: string; errors?: FieldErrors }) {
+function RegisterForm({ csrf, next, email = "", errors = {} }: { csrf: string; next: string; email?: string; errors?: FieldErrors }) {
   return (
     <form method="post" action="/register" novalidate>
       {Object.keys(errors).length > 0 ? <Alert>Please correct the fields below.</Alert> : null}
       <CsrfField token={csrf} />
+      {next !== "/" ? <input type="hidden" name="next" value={next} /> : null}
       <Field label="Email" name="email" type="email" value={email} error={errors.email} autocomplete="email" />
       <Field label="Password" name="password" type="password" error={errors.password} autocomplete="new-password" hint="At least 8 characters; avoid common passwords." />
       <Field label="Repeat the password" name="confirm" type="password" error={errors.confirm} autocomplete="new-password" />
       <button type="submit">Create account</button>
       <p>
-        Already have an account? <a href="/login">Sign in</a>.
+        Already have an account? <a href={withNext("/login", next)}>Sign in</a>.
       </p>
     </form>
   );
@@ -82,27 +84,33 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
 
   app.get("/register", async (req, reply) => {
     const state = await pageState(req, reply, ctx);
-    return page(reply, 200, state, "Create an account", <RegisterForm csrf={state.csrf} />);
+    const next = safeNext(deps.config, (req.query as Record<string, unknown>).next);
+    return page(reply, 200, state, "Create an account", <RegisterForm csrf={state.csrf} next={next} />);
   });
 
   app.post("/register", async (req, reply) => {
     let email = "";
+    const next = safeNext(deps.config, (req.body as Record<string, unknown> | undefined)?.next);
     try {
       const form = formFields(req.body, ["email", "password", "confirm"]);
       email = form.email;
       await guardedRegister(ctx, req, reply, form);
+      rememberNext(reply, deps, next);
       return reply.redirect("/unconfirmed", 303);
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
       const state = await pageState(req, reply, ctx);
-      return page(reply, 422, state, "Create an account", <RegisterForm csrf={state.csrf} email={email} errors={err.fields} />);
+      return page(reply, 422, state, "Create an account", <RegisterForm csrf={state.csrf} next={next} email={email} errors={err.fields} />);
     }
   });
 
   app.get("/unconfirmed", async (req, reply) => {
     const state = await pageState(req, reply, ctx);
-    if (!state.viewer) return toLogin(reply, "/unconfirmed");
-    if (state.viewer.confirmed) return reply.redirect("/", 303);
+    const next = safeNext(deps.config, (req.query as Record<string, unknown>).next);
+    if (!state.viewer) return toLogin(reply, withNext("/unconfirmed", next));
+    // Confirmed (say, by the link in another tab): on to where the visitor was going.
+    if (state.viewer.confirmed) return reply.redirect(next !== "/" ? next : (takeNext(req, reply, deps) ?? "/"), 303);
+    rememberNext(reply, deps, next);
     return renderUnconfirmed(reply, 200, { state });
   });
 
