@@ -33,6 +33,8 @@ export interface Config {
   readonly outboxLeaseSeconds: number;
   /** The dev mailbox is on when there is no SMTP server and this is not production. */
   readonly devMailbox: boolean;
+  /** WEBHOOK_ALLOW_PRIVATE=on: webhook URLs may resolve to loopback/private addresses (development, tests). */
+  readonly webhookAllowPrivate: boolean;
 }
 
 /** A bad variable: the message is the one line printed at start-up. */
@@ -67,6 +69,7 @@ const schema = z.object({
   AUDIT_RETENTION_DAYS: ttl.default(180),
   SHUTDOWN_GRACE: ttl.default(10),
   OUTBOX_LEASE_SECONDS: ttl.default(60),
+  WEBHOOK_ALLOW_PRIVATE: z.enum(["on", "off"]).default("off"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -121,6 +124,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGrace: e.SHUTDOWN_GRACE,
     outboxLeaseSeconds: e.OUTBOX_LEASE_SECONDS,
     devMailbox: !e.SMTP_URL && !production,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === "on",
   });
 }
 

@@ -1,4 +1,5 @@
 import { emailChangeMail, emailChangeNoticeMail } from "../mail/messages/email-change.tsx";
+import { emit } from "../events/emit.ts";
 import { passwordChangedMail } from "../mail/messages/password-changed.tsx";
 import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
@@ -37,12 +38,13 @@ export async function changePassword(
   const now = deps.clock.now();
   return deps.db.kysely.transaction().execute(async (trx) => {
     await trx.updateTable("users").set({ password_hash: passwordHash, pending_email: null }).where("id", "=", viewer.userId).execute();
-    await deleteUserSessions(trx, viewer.userId);
+    await deleteUserSessions(trx, viewer, now);
     await killTokens(trx, viewer.userId, now);
     const notice = passwordChangedMail({ to: viewer.email, at: now, how: "change", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
     await deps.outbox.enqueue(trx, notice, now);
     await recordEvent(trx, { type: "password_changed", userId: viewer.userId, outcome: "ok", client, now });
-    return createSession(trx, deps, { userId: viewer.userId, now, client });
+    await emit(trx, { type: "user.password_changed", userId: viewer.userId, email: viewer.email, at: now });
+    return createSession(trx, deps, { userId: viewer.userId, email: viewer.email, now, client });
   });
 }
 
@@ -112,4 +114,5 @@ export async function applyEmailChange(trx: Trx, claim: TokenClaim, now: number)
     .where("id", "=", claim.userId)
     .execute();
   await killTokens(trx, claim.userId, now);
+  await emit(trx, { type: "user.email_changed", userId: claim.userId, email: claim.email, at: now });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { emit } from "../events/emit.ts";
 import { confirmationMail } from "../mail/messages/confirm.tsx";
 import { signupAttemptMail } from "../mail/messages/signup-attempt.tsx";
 import { recordEvent } from "./audit.ts";
@@ -70,7 +71,8 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
     }
     await queueConfirmation(deps, trx, userId, email.address, now);
     await recordEvent(trx, { type: "register", userId, outcome: "ok", client, now });
-    return createSession(trx, deps, { userId, now, client });
+    await emit(trx, { type: "user.created", userId, email: email.address, at: now });
+    return createSession(trx, deps, { userId, email: email.address, now, client });
   });
 }
 
@@ -175,10 +177,12 @@ async function assertCurrentAddress(trx: Trx, claim: TokenClaim): Promise<void> 
 
 async function markConfirmed(trx: Trx, claim: TokenClaim, now: number): Promise<void> {
   await assertCurrentAddress(trx, claim);
-  await trx
+  const changed = await trx
     .updateTable("users")
     .set((eb) => ({ confirmed: 1, confirmed_on: eb.fn.coalesce("confirmed_on", eb.val(now)) }))
     .where("id", "=", claim.userId)
-    .execute();
+    .where("confirmed", "=", 0)
+    .executeTakeFirst();
   await killTokens(trx, claim.userId, now, "confirm");
+  if (changed.numUpdatedRows > 0n) await emit(trx, { type: "user.email_confirmed", userId: claim.userId, email: claim.email, at: now });
 }
