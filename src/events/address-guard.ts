@@ -7,6 +7,7 @@ import { BlockList, isIPv4, isIPv6 } from "node:net";
  * address (never resolving again), so a DNS answer that changes between check and connect
  * (rebinding) cannot reach an internal service.
  */
+
 /** A webhook URL or subscription that is not accepted; the message is one line for the operator. */
 export class WebhookRefused extends Error {}
 
