@@ -162,8 +162,9 @@ for (const dialect of await testDialects()) {
     let app: TestApp;
     const receiver = new WebhookReceiver();
     before(async () => {
-      // Without WEBHOOK_ALLOW_PRIVATE: the receiver on 127.0.0.1 is refused at delivery.
-      app = await startTestApp({ dialect });
+      // Without WEBHOOK_ALLOW_PRIVATE: the receiver on 127.0.0.1 is refused at delivery. No SMTP:
+      // the dev mailbox shows mail from the outbox the deliveries share.
+      app = await startTestApp({ dialect, smtp: false });
       await receiver.start();
     });
     after(async () => {
@@ -183,6 +184,9 @@ for (const dialect of await testDialects()) {
       assert.equal(row.status, "pending", "retried later (DNS may change), never sent");
       assert.match(row.last_error ?? "", /127\.0\.0\.1 is a loopback, private or link-local address/);
       assert.equal(receiver.deliveries.length, 0);
+      const mailbox = await app.client().get("/dev/mail?to=private@example.com");
+      assert.equal(mailbox.status, 200, "a webhook row is not taken for an email");
+      assert.match(mailbox.text, /1 message,/);
       await app.service.deps.db.kysely.deleteFrom("webhook_endpoints").execute();
       await app.service.deps.db.kysely.deleteFrom("outbox").where("endpoint_id", "is not", null).execute();
     });
