@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { sql, type Kysely } from "kysely";
+import { sql, type CompiledQuery, type Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
 import type { EventType } from "./types.ts";
 
@@ -35,24 +35,48 @@ export async function emit(trx: Kysely<Database>, event: AccountEvent): Promise<
   });
   // `_` is a LIKE wildcard: escaped, so a subscription matches its event exactly.
   const subscribed = `%,${event.type.replaceAll("_", "\\_")},%`;
-  await trx
-    .insertInto("outbox")
-    .columns(["id", "message_id", "kind", "payload", "status", "attempts", "created_at", "next_attempt_at", "endpoint_id"])
-    .expression((eb) =>
-      eb
-        .selectFrom("webhook_endpoints as e")
-        .select([
-          sql<string>`cast(${webhookId} as text) || '.' || e.id`.as("id"),
-          eb.cast<string>(eb.val(webhookId), "text").as("message_id"),
-          eb.cast<string>(eb.val(event.type), "text").as("kind"),
-          eb.cast<string>(eb.val(body), "text").as("payload"),
-          sql.lit("pending").as("status"),
-          sql.lit(0).as("attempts"),
-          eb.cast<number>(eb.val(event.at), "bigint").as("created_at"),
-          eb.cast<number>(eb.val(event.at), "bigint").as("next_attempt_at"),
-          "e.id",
-        ])
-        .where((w) => w.or([w("e.events", "is", null), sql<boolean>`(',' || e.events || ',') like ${subscribed} escape '\\'`])),
-    )
-    .execute();
+  const values: Values = { webhookId, type: event.type, body, at: event.at, subscribed };
+  const query = compiled(trx);
+  await trx.executeQuery({ ...query, parameters: query.parameters.map((p) => (p instanceof Slot ? values[p.name] : p)) });
+}
+
+type Values = { webhookId: string; type: string; body: string; at: number; subscribed: string };
+
+class Slot {
+  constructor(readonly name: keyof Values) {}
+}
+
+/**
+ * The statement, built and compiled by Kysely once per database (its adapter), then run with
+ * new values: building and compiling it on every call cost more than running it.
+ */
+const byAdapter = new WeakMap<object, CompiledQuery>();
+function compiled(trx: Kysely<Database>): CompiledQuery {
+  const adapter = trx.getExecutor().adapter;
+  let query = byAdapter.get(adapter);
+  if (!query) {
+    const slot = (name: keyof Values) => new Slot(name) as unknown as string;
+    query = trx
+      .insertInto("outbox")
+      .columns(["id", "message_id", "kind", "payload", "status", "attempts", "created_at", "next_attempt_at", "endpoint_id"])
+      .expression((eb) =>
+        eb
+          .selectFrom("webhook_endpoints as e")
+          .select([
+            sql<string>`cast(${slot("webhookId")} as text) || '.' || e.id`.as("id"),
+            eb.cast<string>(eb.val(slot("webhookId")), "text").as("message_id"),
+            eb.cast<string>(eb.val(slot("type")), "text").as("kind"),
+            eb.cast<string>(eb.val(slot("body")), "text").as("payload"),
+            sql.lit("pending").as("status"),
+            sql.lit(0).as("attempts"),
+            eb.cast<number>(eb.val(slot("at")), "bigint").as("created_at"),
+            eb.cast<number>(eb.val(slot("at")), "bigint").as("next_attempt_at"),
+            "e.id",
+          ])
+          .where((w) => w.or([w("e.events", "is", null), sql<boolean>`(',' || e.events || ',') like ${slot("subscribed")} escape '\\'`])),
+      )
+      .compile();
+    byAdapter.set(adapter, query);
+  }
+  return query;
 }
