@@ -257,6 +257,28 @@ for (const dialect of await testDialects()) {
       assert.ok(stamps[2]! - stamps[0]! >= 305, "webhook-timestamp is the attempt's time (receivers' replay windows hold)");
     });
 
+    test("a redirect is a failed attempt, never followed", async () => {
+      await app.service.deps.db.kysely.deleteFrom("webhook_endpoints").execute();
+      const elsewhere = await new WebhookReceiver().start();
+      try {
+        await endpoint(app, receiver.url, "user.created");
+        receiver.status = () => 307;
+        receiver.location = elsewhere.url;
+        const before = receiver.deliveries.length;
+        await signUp(app, "redirected@example.com");
+        await until(() => receiver.deliveries.length === before + 1, () => "first attempt");
+        const id = receiver.deliveries.at(-1)!.id;
+        await until(async () => (await row(id)).attempts === 1, () => "attempt recorded");
+        assert.match((await row(id)).last_error ?? "", /307/);
+        assert.equal((await row(id)).status, "pending");
+        await quietly();
+        assert.equal(elsewhere.deliveries.length, 0, "the Location was not followed");
+      } finally {
+        receiver.location = undefined;
+        await elsewhere.stop();
+      }
+    });
+
     test("a receiver that never answers 2xx gets 8 attempts on the SPEC schedule, then the delivery is given up", async () => {
       await app.service.deps.db.kysely.deleteFrom("webhook_endpoints").execute();
       await endpoint(app, receiver.url, "user.created");

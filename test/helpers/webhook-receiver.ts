@@ -16,6 +16,8 @@ export interface Delivery {
 export class WebhookReceiver {
   readonly deliveries: Delivery[] = [];
   status: (delivery: Delivery) => number = () => 200;
+  /** Sent as `Location` with every answer (for redirect tests). */
+  location: string | undefined;
   private server: Server | undefined;
   port = 0;
 
@@ -31,7 +33,7 @@ export class WebhookReceiver {
         } catch {}
         const d = { headers: req.headers, body, id: String(req.headers["webhook-id"]), type: parsed.type ?? "", data: parsed.data ?? {} };
         this.deliveries.push(d);
-        res.writeHead(this.status(d)).end();
+        res.writeHead(this.status(d), this.location ? { location: this.location } : {}).end();
       });
     });
     await new Promise<void>((resolve, reject) => {
