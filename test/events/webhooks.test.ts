@@ -129,6 +129,17 @@ for (const dialect of await testDialects()) {
       assert.deepEqual(types(reset), ["session.revoked", "user.email_confirmed", "user.password_changed"]);
     });
 
+    test("signing in again from a signed-in browser revokes the session it replaces", async () => {
+      let browser = app.client();
+      const first = await step(async () => ({ browser } = await signIn(app, "moved@example.com")));
+      const again = await step(async () => {
+        await browser.get("/login");
+        assert.equal((await browser.post("/login", { email: "moved@example.com", password: PASSWORD })).status, 303);
+      });
+      assert.deepEqual(types(again), ["session.created", "session.revoked"]);
+      assert.equal(again.find((d) => d.type === "session.revoked")!.data.session_id, first[0]!.data.session_id);
+    });
+
     test("a sign-up with a taken address emits nothing (its placeholder session is nobody's)", async () => {
       assert.deepEqual(await step(() => signUp(app, "moved@example.com")), []);
     });
