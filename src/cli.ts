@@ -5,6 +5,8 @@ import { createAdmin } from "./accounts/admin.ts";
 import { AccountError } from "./accounts/errors.ts";
 import { ConfigError, loadConfig, loadDotEnv, type Config } from "./config.ts";
 import { migrate, openDb } from "./db/index.ts";
+import { WebhookRefused } from "./events/address-guard.ts";
+import { webhooksCommand } from "./events/cli.ts";
 import { createService, openCore, runWorker } from "./server.ts";
 
 const USAGE = `Usage: latchkey <command> [options]
@@ -15,6 +17,8 @@ Commands:
   migrate                          apply database migrations and exit
   create-admin --email E [--password-stdin]
                                    create an admin, or promote an existing account
+  webhooks add URL [--events a,b] | list | remove ID
+                                   manage webhook endpoints (add prints the whsec_ secret once)
 
 Configuration comes from the environment and ./.env (see README).`;
 
@@ -50,6 +54,18 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { email: { type: "string" }, "password-stdin": { type: "boolean" } } });
       if (!values.email) throw new UsageError("create-admin needs --email");
       return admin(loadConfig(env), values.email, values["password-stdin"] === true);
+    }
+    case "webhooks": {
+      const { values, positionals } = parseArgs({ args: rest, options: { events: { type: "string" } }, allowPositionals: true });
+      const core = await openCore(loadConfig(env));
+      try {
+        const out = await webhooksCommand(core.deps, positionals, values.events);
+        if (out === undefined) throw new UsageError("webhooks needs add URL [--events a,b], list, or remove ID");
+        console.log(out);
+        return 0;
+      } finally {
+        await core.deps.db.close();
+      }
     }
     default:
       throw new UsageError(`unknown command "${command}"`);
@@ -134,7 +150,7 @@ async function readPassword(fromStdin: boolean): Promise<string> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AccountError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof AccountError || err instanceof WebhookRefused) {
       console.error(`latchkey: ${err.message}${err instanceof AccountError && err.fields ? " " + Object.values(err.fields).join(" ") : ""}`);
       if (err instanceof UsageError) console.error(USAGE);
       process.exit(err instanceof UsageError ? 64 : 1);

@@ -42,6 +42,8 @@ export interface Config {
   readonly cookieDomain: string | undefined;
   /** The session cookie's full name, prefix included (`__Host-session`, `__Secure-x`, `session`). */
   readonly sessionCookie: string;
+  /** WEBHOOK_ALLOW_PRIVATE=on: webhook URLs may resolve to loopback/private addresses (development, tests). */
+  readonly webhookAllowPrivate: boolean;
 }
 
 /** A REDIRECT_HOSTS entry: `host[:port]`, or `.suffix[:port]` for every subdomain of suffix. */
@@ -88,6 +90,7 @@ const schema = z.object({
   REDIRECT_HOSTS: z.string().optional(),
   COOKIE_DOMAIN: z.string().optional(),
   SESSION_COOKIE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be letters, digits, '_', '-' or '.'").optional(),
+  WEBHOOK_ALLOW_PRIVATE: z.enum(["on", "off"]).default("off"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -151,6 +154,7 @@ export function loadConfig(env: Env = process.env): Config {
     cookieDomain,
     // A cookie with a Domain cannot be __Host- (that prefix forbids Domain): __Secure- then.
     sessionCookie: secureCookies ? `${cookieDomain ? "__Secure-" : "__Host-"}${sessionName}` : sessionName,
+    webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === "on",
   });
 }
 

@@ -10,11 +10,19 @@ export interface Keys {
   readonly outbox: Buffer;
   /** The Ed25519 seed of the identity assertion (authz/assertion.ts). */
   readonly assertion: Buffer;
+  /** Seals webhook endpoints' signing secrets at rest. */
+  readonly webhook: Buffer;
 }
 
 export function deriveKeys(secretKey: string): Keys {
   const derive = (info: string) => Buffer.from(hkdfSync("sha256", secretKey, "latchkey", info, 32));
-  return Object.freeze({ csrf: derive("csrf v1"), code: derive("confirmation code v1"), outbox: derive("outbox v1"), assertion: derive("assertion ed25519 v1") });
+  return Object.freeze({
+    csrf: derive("csrf v1"),
+    code: derive("confirmation code v1"),
+    outbox: derive("outbox v1"),
+    webhook: derive("webhook secret v1"),
+    assertion: derive("assertion ed25519 v1"),
+  });
 }
 
 /** 256 random bits, base64url: the form of every link token and session id. */

@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { migrate, openDb } from "./db/index.ts";
 import { createOutbox } from "./mail/outbox.ts";
 import { devMailboxTransport, smtpTransport, type Transport } from "./mail/transport.ts";
+import { webhookSender } from "./mail/webhook-delivery.ts";
 import { startWorker, type Worker, type WorkerOptions } from "./mail/worker.ts";
 import { deriveKeys } from "./secrets.ts";
 import { buildApp, redactUrl } from "./web/app.tsx";
@@ -65,7 +66,14 @@ const PRUNE_EVERY_MS = 3600_000;
 export function runWorker(core: Core, options?: WorkerOptions): RunningWorker {
   const transport = core.makeTransport();
   const worker = startWorker(
-    { db: core.deps.db, clock: core.deps.clock, outbox: core.deps.outbox, transport, log: core.log },
+    {
+      db: core.deps.db,
+      clock: core.deps.clock,
+      outbox: core.deps.outbox,
+      transport,
+      webhooks: webhookSender({ db: core.deps.db, key: core.deps.keys.webhook, allowPrivate: core.deps.config.webhookAllowPrivate }),
+      log: core.log,
+    },
     { leaseMs: core.deps.config.outboxLeaseSeconds * 1000, ...options },
   );
   const prune = () =>

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import SQLite from "better-sqlite3";
+import { WebhookReceiver } from "./helpers/webhook-receiver.ts";
 
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const TSCONFIG = fileURLToPath(new URL("../tsconfig.json", import.meta.url));
@@ -130,6 +131,46 @@ describe("latchkey CLI", () => {
       assert.equal(lines.length, 1, `one line, got:\n${res.stderr}`);
       assert.ok(lines[0]!.includes(variable), `"${lines[0]}" names ${variable}`);
       assert.ok(!res.stderr.includes("    at "), "no stack trace");
+    }
+  });
+
+  test("webhooks add refuses a private address without WEBHOOK_ALLOW_PRIVATE=on; with it, prints the whsec_ secret once; list and remove", async () => {
+    const receiver = await new WebhookReceiver().start();
+    try {
+      for (const url of [receiver.url, "http://localhost:8080/hook", "http://[::ffff:169.254.169.254]/x"]) {
+        const refused = await latchkey(dir, ["webhooks", "add", url], env);
+        assert.equal(refused.code, 1, url);
+        assert.match(refused.stderr, /loopback, private or link-local address/);
+        assert.doesNotMatch(refused.stderr, /^\s+at /m, "no stack trace");
+      }
+      const bad = await latchkey(dir, ["webhooks", "add", "https://example.com/hook", "--events", "user.created,user.exploded"], env);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /user\.exploded/);
+      assert.equal((await latchkey(dir, ["webhooks", "list"], env)).stdout.trim(), "no webhook endpoints", "nothing was added");
+
+      const added = await latchkey(dir, ["webhooks", "add", receiver.url, "--events", "user.created,session.revoked"], { ...env, WEBHOOK_ALLOW_PRIVATE: "on" });
+      assert.equal(added.code, 0, added.stderr);
+      const secret = /whsec_[A-Za-z0-9+/=]+/.exec(added.stdout)?.[0];
+      const id = /endpoint ([0-9a-f-]{36})/.exec(added.stdout)?.[1];
+      assert.ok(secret && id, added.stdout);
+      const db = new SQLite(dbFile(), { readonly: true });
+      try {
+        const stored = db.prepare("select secret from webhook_endpoints").get() as { secret: string };
+        assert.ok(!stored.secret.includes(secret.slice("whsec_".length)), "the secret is stored sealed, not as given");
+      } finally {
+        db.close();
+      }
+      const list = await latchkey(dir, ["webhooks", "list"], env);
+      assert.equal(list.code, 0, list.stderr);
+      assert.match(list.stdout, new RegExp(`${id}\\s+${receiver.url.replace(/[.]/g, "\\.")}\\s+user\\.created,session\\.revoked`));
+      assert.ok(!list.stdout.includes("whsec_"), "list never shows a secret");
+      assert.equal((await latchkey(dir, ["webhooks", "remove", id], env)).code, 0);
+      assert.equal((await latchkey(dir, ["webhooks", "list"], env)).stdout.trim(), "no webhook endpoints");
+      const again = await latchkey(dir, ["webhooks", "remove", id], env);
+      assert.equal(again.code, 1);
+      assert.match(again.stderr, /no webhook endpoint/);
+    } finally {
+      await receiver.stop();
     }
   });
 });

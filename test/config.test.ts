@@ -109,6 +109,12 @@ describe("loadConfig defaults (SPEC §2)", () => {
     assert.equal(c.devMailbox, false);
   });
 
+  test("WEBHOOK_ALLOW_PRIVATE is off unless set to on", () => {
+    assert.equal(loadConfig({ SECRET_KEY: KEY }).webhookAllowPrivate, false);
+    assert.equal(loadConfig({ SECRET_KEY: KEY, WEBHOOK_ALLOW_PRIVATE: "off" }).webhookAllowPrivate, false);
+    assert.equal(loadConfig({ SECRET_KEY: KEY, WEBHOOK_ALLOW_PRIVATE: "on" }).webhookAllowPrivate, true);
+  });
+
   test("the dev mailbox is off with SMTP_URL, and off in production", () => {
     assert.equal(loadConfig({ SECRET_KEY: KEY, SMTP_URL: "smtp://127.0.0.1:2525" }).devMailbox, false);
     assert.equal(loadConfig({ SECRET_KEY: KEY, NODE_ENV: "production" }).devMailbox, false);
@@ -144,6 +150,7 @@ describe("invalid configuration names the variable", () => {
     ["PASSWORD_MIN_LENGTH", { PASSWORD_MIN_LENGTH: "0" }],
     ["PASSWORD_MIN_LENGTH", { PASSWORD_MIN_LENGTH: "2000" }],
     ["RATE_LIMITS", { RATE_LIMITS: "maybe" }],
+    ["WEBHOOK_ALLOW_PRIVATE", { WEBHOOK_ALLOW_PRIVATE: "yes" }],
     ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
     ["SECRET_KEY", { SECRET_KEY: "short" }],
   ];

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { emit } from "../events/emit.ts";
 import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
@@ -63,6 +64,7 @@ export async function fixUnconfirmedAddress(
         .execute();
       await session.set({ user_id: userId, signup_email: null, signup_password_hash: null }).execute();
       await queueConfirmation(deps, trx, userId, email.address, now);
+      await emit(trx, { type: "user.created", userId, email: email.address, at: now });
     } else {
       await trx
         .updateTable("users")
@@ -70,6 +72,7 @@ export async function fixUnconfirmedAddress(
         .where("id", "=", viewer.userId)
         .execute();
       await queueConfirmation(deps, trx, viewer.userId, email.address, now);
+      await emit(trx, { type: "user.email_changed", userId: viewer.userId, email: email.address, at: now });
     }
   });
 }

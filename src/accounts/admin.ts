@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { emit } from "../events/emit.ts";
 import { recordEvent } from "./audit.ts";
 import type { Deps } from "./deps.ts";
 
@@ -72,6 +73,7 @@ export async function createAdmin(deps: Deps, emailInput: string, askPassword: (
         confirmation_sent_at: null,
       })
       .execute();
+    await emit(trx, { type: "user.created", userId: id, email: email.address, at: now });
     return "created";
   });
 }

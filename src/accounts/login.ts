@@ -27,7 +27,7 @@ export async function login(deps: Deps, input: { email: string; password: string
       ? undefined
       : await deps.db.kysely
           .selectFrom("users")
-          .select(["id", "password_hash", "confirmed"])
+          .select(["id", "email", "password_hash", "confirmed"])
           .where("email_canonical", "=", email.canonical)
           .executeTakeFirst();
   const ok = user ? await deps.hasher.verify(user.password_hash, password) : await deps.hasher.verifyDummy(password);
@@ -42,7 +42,7 @@ export async function login(deps: Deps, input: { email: string; password: string
   const session = await deps.db.kysely.transaction().execute(async (trx) => {
     if (rehash) await trx.updateTable("users").set({ password_hash: rehash }).where("id", "=", user.id).execute();
     await recordEvent(trx, { type: "login_ok", userId: user.id, outcome: "ok", client, now });
-    return createSession(trx, deps, { userId: user.id, now, client });
+    return createSession(trx, deps, { userId: user.id, email: user.email, now, client });
   });
   return { session, confirmed: user.confirmed === 1 };
 }
@@ -51,7 +51,7 @@ export async function login(deps: Deps, input: { email: string; password: string
 export async function logout(deps: Deps, viewer: Viewer, client: ClientInfo): Promise<void> {
   const now = deps.clock.now();
   await deps.db.kysely.transaction().execute(async (trx) => {
-    await deleteSession(trx, viewer.sessionHash);
+    await deleteSession(trx, viewer, now);
     await recordEvent(trx, { type: "logout", userId: viewer.userId, outcome: "ok", client, now });
   });
 }

@@ -1,11 +1,12 @@
 import { emailChangeMail, emailChangeNoticeMail } from "../mail/messages/email-change.tsx";
+import { emit } from "../events/emit.ts";
 import { passwordChangedMail } from "../mail/messages/password-changed.tsx";
 import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
 import { passwordProblem } from "./passwords.ts";
-import { createSession, deleteUserSessions, type Viewer } from "./sessions.ts";
+import { createSession, deleteUserSessions, emitRevoked, type Viewer } from "./sessions.ts";
 import { issueToken, killTokens, type TokenClaim } from "./tokens.ts";
 
 /**
@@ -50,15 +51,17 @@ export async function changePassword(
       .where("id", "=", viewer.userId)
       .where("password_hash", "=", verified)
       .executeTakeFirst();
-    const own = await trx.deleteFrom("sessions").where("id_hash", "=", viewer.sessionHash).executeTakeFirst();
-    if (changed.numUpdatedRows === 0n || own.numDeletedRows === 0n) {
+    const own = await trx.deleteFrom("sessions").where("id_hash", "=", viewer.sessionHash).returning("public_id").executeTakeFirst();
+    if (changed.numUpdatedRows === 0n || !own) {
       throw invalidInput({ current_password: "Your password was just changed or reset elsewhere; sign in again." });
     }
-    await deleteUserSessions(trx, viewer.userId);
+    await emitRevoked(trx, viewer, own.public_id, now);
+    await deleteUserSessions(trx, viewer, now);
     const notice = passwordChangedMail({ to: viewer.email, at: now, how: "change", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
     await deps.outbox.enqueue(trx, notice, now);
     await recordEvent(trx, { type: "password_changed", userId: viewer.userId, outcome: "ok", client, now });
-    return createSession(trx, deps, { userId: viewer.userId, now, client });
+    await emit(trx, { type: "user.password_changed", userId: viewer.userId, email: viewer.email, at: now });
+    return createSession(trx, deps, { userId: viewer.userId, email: viewer.email, now, client });
   });
 }
 
@@ -128,4 +131,5 @@ export async function applyEmailChange(trx: Trx, claim: TokenClaim, now: number)
     .where("id", "=", claim.userId)
     .execute();
   await killTokens(trx, claim.userId, now);
+  await emit(trx, { type: "user.email_changed", userId: claim.userId, email: claim.email, at: now });
 }

@@ -1,3 +1,4 @@
+import { emit } from "../events/emit.ts";
 import { passwordChangedMail } from "../mail/messages/password-changed.tsx";
 import { resetMail } from "../mail/messages/reset.tsx";
 import { recordEvent } from "./audit.ts";
@@ -64,7 +65,7 @@ export async function resetPassword(
   const passwordHash = await deps.hasher.hash(input.password);
   return deps.db.kysely.transaction().execute(async (trx) => {
     const used = await consumeToken(trx, token, "reset", now);
-    const user = await trx.selectFrom("users").select("email").where("id", "=", used.userId).executeTakeFirst();
+    const user = await trx.selectFrom("users").select(["email", "confirmed"]).where("id", "=", used.userId).executeTakeFirst();
     if (!user || user.email !== used.email) throw new AccountError("token_invalid");
     await trx
       .updateTable("users")
@@ -76,8 +77,11 @@ export async function resetPassword(
       }))
       .where("id", "=", used.userId)
       .execute();
-    await deleteUserSessions(trx, used.userId);
+    await deleteUserSessions(trx, { userId: used.userId, email: user.email }, now);
     await killTokens(trx, used.userId, now);
+    const event = { userId: used.userId, email: user.email, at: now };
+    if (user.confirmed === 0) await emit(trx, { type: "user.email_confirmed", ...event });
+    await emit(trx, { type: "user.password_changed", ...event });
     const notice = passwordChangedMail({ to: user.email, at: now, how: "reset", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
     await deps.outbox.enqueue(trx, notice, now);
     await recordEvent(trx, { type: "reset_done", userId: used.userId, outcome: "ok", client, now });

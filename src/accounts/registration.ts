@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { emit } from "../events/emit.ts";
 import { confirmationMail } from "../mail/messages/confirm.tsx";
 import { signupAttemptMail } from "../mail/messages/signup-attempt.tsx";
 import { recordEvent } from "./audit.ts";
@@ -77,7 +78,8 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
     }
     await queueConfirmation(deps, trx, userId, email.address, now);
     await recordEvent(trx, { type: "register", userId, outcome: "ok", client, now });
-    return createSession(trx, deps, { userId, now, client });
+    await emit(trx, { type: "user.created", userId, email: email.address, at: now });
+    return createSession(trx, deps, { userId, email: email.address, now, client });
   });
 }
 
@@ -208,8 +210,8 @@ export async function confirmByCode(deps: Deps, viewer: Viewer, code: string, cl
     await recordEvent(trx, { type: "confirm", userId: viewer.userId, outcome: claim ? "ok" : "wrong_code", client, now });
     if (!claim) return null;
     await markConfirmed(trx, claim, now);
-    await deleteSession(trx, viewer.sessionHash);
-    return createSession(trx, deps, { userId: viewer.userId, now, client });
+    await deleteSession(trx, viewer, now);
+    return createSession(trx, deps, { userId: viewer.userId, email: viewer.email, now, client });
   });
   // Thrown after the commit: a wrong code's strike must stick.
   if (session === null) throw new AccountError("token_invalid", { message: "That code is not valid. Check the latest email and try again." });
@@ -224,10 +226,12 @@ async function assertCurrentAddress(trx: Trx, claim: TokenClaim): Promise<void> 
 
 async function markConfirmed(trx: Trx, claim: TokenClaim, now: number): Promise<void> {
   await assertCurrentAddress(trx, claim);
-  await trx
+  const changed = await trx
     .updateTable("users")
     .set((eb) => ({ confirmed: 1, confirmed_on: eb.fn.coalesce("confirmed_on", eb.val(now)) }))
     .where("id", "=", claim.userId)
-    .execute();
+    .where("confirmed", "=", 0)
+    .executeTakeFirst();
   await killTokens(trx, claim.userId, now, "confirm");
+  if (changed.numUpdatedRows > 0n) await emit(trx, { type: "user.email_confirmed", userId: claim.userId, email: claim.email, at: now });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { RawBuilder } from "kysely";
 import { prepared } from "../db/prepared.ts";
+import { emit } from "../events/emit.ts";
 import { randomToken, sha256, TOKEN_PATTERN } from "../secrets.ts";
 import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
@@ -55,28 +56,35 @@ export interface SignupAttempt {
   readonly passwordHash: string;
 }
 
-/** Creates a session row in the caller's transaction; returns the cookie value (never stored). */
+/**
+ * Creates a session row in the caller's transaction; returns the cookie value (never stored).
+ * An account's session (`email`: its address) is announced as `session.created`; a sign-up
+ * attempt's placeholder is nobody's session and is not.
+ */
 export async function createSession(
   trx: Trx,
   deps: Pick<Deps, "config">,
-  opts: { userId: string; now: number; client: ClientInfo; placeholder?: SignupAttempt },
+  opts: { userId: string; now: number; client: ClientInfo } & ({ email: string } | { placeholder: SignupAttempt }),
 ): Promise<string> {
   const id = randomToken();
+  const publicId = randomUUID();
+  const placeholder = "placeholder" in opts ? opts.placeholder : undefined;
   await trx
     .insertInto("sessions")
     .values({
       id_hash: sha256(id),
-      public_id: randomUUID(),
+      public_id: publicId,
       user_id: opts.userId,
       created_at: opts.now,
       last_seen_at: opts.now,
       expires_at: opts.now + deps.config.sessionAbsoluteTtl * 1000,
       ip: opts.client.ip,
       user_agent: opts.client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
-      signup_email: opts.placeholder?.email ?? null,
-      signup_password_hash: opts.placeholder?.passwordHash ?? null,
+      signup_email: placeholder?.email ?? null,
+      signup_password_hash: placeholder?.passwordHash ?? null,
     })
     .execute();
+  if ("email" in opts) await emit(trx, { type: "session.created", userId: opts.userId, email: opts.email, sessionId: publicId, at: opts.now });
   return id;
 }
 
@@ -163,13 +171,20 @@ export async function deleteExpiredSessions(deps: SessionDeps): Promise<number> 
   return Number(result.numDeletedRows);
 }
 
-export async function deleteSession(trx: Trx, sessionHash: string): Promise<void> {
-  await trx.deleteFrom("sessions").where("id_hash", "=", sessionHash).execute();
+/** Ends the viewer's session (sign-out, or a sign-in replacing it); an account's is announced as `session.revoked`. */
+export async function deleteSession(trx: Trx, viewer: Viewer, now: number): Promise<void> {
+  const gone = await trx.deleteFrom("sessions").where("id_hash", "=", viewer.sessionHash).returning("public_id").executeTakeFirst();
+  if (gone && !viewer.signupAttempt) await emitRevoked(trx, viewer, gone.public_id, now);
 }
 
-/** Ends every session of the user, placeholder sessions included. */
-export async function deleteUserSessions(trx: Trx, userId: string): Promise<void> {
-  await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
+/** Ends every session of the user, placeholder sessions included; the account's own are announced as `session.revoked`. */
+export async function deleteUserSessions(trx: Trx, user: { userId: string; email: string }, now: number): Promise<void> {
+  const gone = await trx.deleteFrom("sessions").where("user_id", "=", user.userId).returning(["public_id", "signup_email"]).execute();
+  for (const s of gone) if (s.signup_email === null) await emitRevoked(trx, user, s.public_id, now);
+}
+
+export function emitRevoked(trx: Trx, user: { userId: string; email: string }, sessionId: string, now: number): Promise<void> {
+  return emit(trx, { type: "session.revoked", userId: user.userId, email: user.email, sessionId, at: now });
 }
 
 export interface SessionSummary {
@@ -224,6 +239,7 @@ export async function revokeSession(deps: SessionDeps, viewer: Viewer, publicId:
       .executeTakeFirst();
     if (result.numDeletedRows === 0n) return false;
     await recordEvent(trx, { type: "session_revoked", userId: viewer.userId, outcome: "ok", client, now });
+    await emitRevoked(trx, viewer, publicId, now);
     return true;
   });
 }

@@ -15,6 +15,7 @@ export async function failedMail(deps: Pick<Deps, "db">, limit: number): Promise
     .selectFrom("outbox")
     .select(["id", "kind", "created_at", "attempts", "last_error"])
     .where("status", "=", "failed")
+    .where("endpoint_id", "is", null)
     .orderBy("created_at", "desc")
     .limit(limit)
     .execute();

@@ -7,6 +7,7 @@ export async function outboxCounts(db: Db): Promise<{ pending: number; failed: n
     .selectFrom("outbox")
     .select((eb) => ["status", eb.fn.countAll<number>().as("n")])
     .where("status", "in", ["pending", "failed"])
+    .where("endpoint_id", "is", null) // mail only: webhook deliveries share the table
     .groupBy("status")
     .execute();
   const count = (status: string) => Number(rows.find((r) => r.status === status)?.n ?? 0);

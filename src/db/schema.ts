@@ -79,6 +79,8 @@ export interface OutboxTable {
   locked_until: number | null;
   sent_at: number | null;
   last_error: string | null;
+  /** Set on a webhook delivery (the endpoint it goes to); null on an email. */
+  endpoint_id: string | null;
 }
 
 export type AuthEventType =
@@ -111,12 +113,23 @@ export interface AuthEventsTable {
   created_at: number;
 }
 
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  /** The endpoint's `whsec_…` secret, AES-256-GCM sealed (the worker signs with it). */
+  secret: string;
+  /** Comma list of subscribed event types; null = all. */
+  events: string | null;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   auth_events: AuthEventsTable;
   sessions: SessionsTable;
   tokens: TokensTable;
   outbox: OutboxTable;
+  webhook_endpoints: WebhookEndpointsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -5,6 +5,7 @@ import type { Db } from "../db/index.ts";
 import type { OutboxRow } from "../db/schema.ts";
 import type { Outbox } from "./outbox.ts";
 import { isPermanentFailure, type Transport } from "./transport.ts";
+import { WEBHOOK_TIMEOUT_MS, WebhookGone, webhookRetryAt, type WebhookSender } from "./webhook-delivery.ts";
 
 export interface WorkerOptions {
   /** How often to look for due mail when nothing woke the worker. */
@@ -36,7 +37,7 @@ export interface Worker {
 const CONCURRENCY = 5;
 
 export function startWorker(
-  deps: { db: Db; clock: Clock; outbox: Outbox; transport: Transport; log: WorkerLog },
+  deps: { db: Db; clock: Clock; outbox: Outbox; transport: Transport; webhooks: WebhookSender; log: WorkerLog },
   options: WorkerOptions = {},
 ): Worker {
   const o = {
@@ -54,35 +55,49 @@ export function startWorker(
   let wakeUp: (() => void) | undefined;
   let pending = false;
 
+  /** Exponential back-off with jitter; null (give up) on a permanent refusal or after giveUpAfterMs. */
+  function mailRetryAt(row: OutboxRow, err: unknown, attempts: number): number | null {
+    const now = clock.now();
+    if (isPermanentFailure(err) || now - row.created_at >= o.giveUpAfterMs) return null;
+    const delay = Math.min(o.maxBackoffMs, o.backoffBaseMs * 2 ** Math.min(attempts - 1, 20));
+    return now + Math.round(delay * (0.75 + Math.random() * 0.5));
+  }
+
   async function deliver(row: OutboxRow): Promise<void> {
     const now = () => clock.now();
     if (row.payload === null) {
       await kysely.updateTable("outbox").set({ status: "failed", last_error: "no payload", locked_until: null }).where("id", "=", row.id).execute();
       return;
     }
+    // A row with an endpoint is a webhook delivery (docs/decisions/010-webhooks.md): sent by
+    // HTTP and retried on SPEC §7's schedule; everything else is mail.
+    const webhook = row.endpoint_id !== null;
+    // Too little of the lease left for a full exchange: leave the row to whoever claims it next
+    // rather than race another worker (a slow receiver must not make a batch outlive its lease).
+    if (webhook && row.locked_until !== null && now() + Math.min(WEBHOOK_TIMEOUT_MS, o.leaseMs / 2) >= row.locked_until) return;
     try {
-      await transport.send(deps.outbox.open(row.payload), row.message_id);
+      if (webhook) await deps.webhooks.send(row, now());
+      else await transport.send(deps.outbox.open(row.payload), row.message_id);
     } catch (err) {
       const attempts = row.attempts + 1;
       const message = err instanceof Error ? err.message.slice(0, 500) : String(err);
-      const giveUp = isPermanentFailure(err) || now() - row.created_at >= o.giveUpAfterMs;
-      const delay = Math.min(o.maxBackoffMs, o.backoffBaseMs * 2 ** Math.min(attempts - 1, 20));
-      const jittered = Math.round(delay * (0.75 + Math.random() * 0.5));
+      const retryAt = webhook ? (err instanceof WebhookGone ? null : webhookRetryAt(attempts, now())) : mailRetryAt(row, err, attempts);
       await kysely
         .updateTable("outbox")
         .set({
-          status: giveUp ? "failed" : "pending",
+          status: retryAt === null ? "failed" : "pending",
           attempts,
           last_error: message,
-          next_attempt_at: now() + jittered,
+          next_attempt_at: retryAt ?? now(),
           locked_until: null,
         })
         .where("id", "=", row.id)
         .execute();
       // Called on `log`: pino's methods read `this` (detached, they throw and strand the rest of the batch).
       const details = { outboxId: row.id, kind: row.kind, attempts, err: message };
-      if (giveUp) log.error(details, "mail given up");
-      else log.warn(details, "mail delivery failed; will retry");
+      const what = webhook ? "webhook" : "mail";
+      if (retryAt === null) log.error(details, `${what} given up`);
+      else log.warn(details, `${what} delivery failed; will retry`);
       return;
     }
     await kysely
@@ -94,7 +109,7 @@ export function startWorker(
         locked_until: null,
         last_error: null,
         // SPEC §4: once the server has it, the body (with its token) leaves our database.
-        ...(transport.keepsDelivered ? {} : { payload: null }),
+        ...(transport.keepsDelivered && !webhook ? {} : { payload: null }),
       })
       .where("id", "=", row.id)
       .execute();

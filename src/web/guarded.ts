@@ -44,7 +44,7 @@ export async function guardedLogin(ctx: WebContext, req: FastifyRequest, reply: 
 /** Rotation: whatever session this browser had is deleted; the new id is fresh. */
 async function replaceSession(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, session: string): Promise<void> {
   const previous = await viewerOf(req, ctx.deps);
-  if (previous) await deleteSession(ctx.deps.db.kysely, previous.sessionHash);
+  if (previous) await ctx.deps.db.kysely.transaction().execute((trx) => deleteSession(trx, previous, ctx.deps.clock.now()));
   setSessionCookie(reply, ctx.deps, session);
 }
 

@@ -24,11 +24,11 @@ for (const dialect of await testDialects()) {
         .execute();
       const at = (now: number) => ({ db, config, clock: { now: () => now } });
       // Created at t0 and never seen again: idle after 1 h.
-      const idle = await createSession(db.kysely, { config }, { userId, now: t0, client });
+      const idle = await createSession(db.kysely, { config }, { userId, email: `${userId}@example.com`, now: t0, client });
       // Created at t0 and kept busy: dies only at the absolute limit (24 h).
-      const busy = await createSession(db.kysely, { config }, { userId, now: t0, client });
+      const busy = await createSession(db.kysely, { config }, { userId, email: `${userId}@example.com`, now: t0, client });
       // Created 30 min before the sweep: alive.
-      const fresh = await createSession(db.kysely, { config }, { userId, now: t0 + 2 * HOUR - HOUR / 2, client });
+      const fresh = await createSession(db.kysely, { config }, { userId, email: `${userId}@example.com`, now: t0 + 2 * HOUR - HOUR / 2, client });
       assert.ok(await lookupSession(at(t0 + HOUR / 2), busy), "activity at +30 min");
       assert.ok(await lookupSession(at(t0 + HOUR + HOUR / 3), busy), "activity at +1 h 20 min");
 

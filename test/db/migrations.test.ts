@@ -62,7 +62,9 @@ const EXPECTED: Columns = {
     locked_until: true,
     sent_at: true,
     last_error: true,
+    endpoint_id: true,
   },
+  webhook_endpoints: { id: true, url: true, secret: true, events: true, created_at: true },
   auth_events: { id: true, type: true, user_id: true, ip: true, user_agent: true, outcome: true, created_at: true },
 };
 

@@ -366,7 +366,7 @@ for (const dialect of await testDialects()) {
 
     async function newSession(userId: string): Promise<{ cookie: string; publicId: string }> {
       const deps = app.service.deps;
-      const cookie = await createSession(deps.db.kysely, deps, { userId, now: app.clock.now(), client: { ip: "127.0.0.1", userAgent: "fuzz" } });
+      const cookie = await createSession(deps.db.kysely, deps, { userId, email: "fuzz@example.com", now: app.clock.now(), client: { ip: "127.0.0.1", userAgent: "fuzz" } });
       const row = await deps.db.kysely.selectFrom("sessions").select("public_id").where("id_hash", "=", sha256(cookie)).executeTakeFirstOrThrow();
       return { cookie, publicId: row.public_id };
     }

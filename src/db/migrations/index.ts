@@ -2,6 +2,7 @@ import type { Migration } from "kysely";
 import { initial } from "./001-initial.ts";
 import { rateLimits } from "./002-rate-limits.ts";
 import { authEvents } from "./003-auth-events.ts";
+import { webhooks } from "./004-webhooks.ts";
 import { signupNotices } from "./007-signup-notices.ts";
 
 /** Applied in key order; never edit a migration that has shipped, add the next number. */
@@ -9,5 +10,6 @@ export const migrations: Record<string, Migration> = {
   "001-initial": initial,
   "002-rate-limits": rateLimits,
   "003-auth-events": authEvents,
+  "004-webhooks": webhooks,
   "007-signup-notices": signupNotices,
 };

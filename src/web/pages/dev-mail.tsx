@@ -17,6 +17,7 @@ export function devMailRoutes(app: FastifyInstance, ctx: WebContext): void {
       .selectFrom("outbox")
       .select(["id", "message_id", "payload", "status", "created_at"])
       .where("payload", "is not", null)
+      .where("endpoint_id", "is", null) // webhook deliveries share the outbox; they are not mail
       .orderBy("created_at", "desc")
       .orderBy("id")
       .limit(SHOWN)
