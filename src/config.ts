@@ -33,6 +33,11 @@ export interface Config {
   readonly outboxLeaseSeconds: number;
   /** The dev mailbox is on when there is no SMTP server and this is not production. */
   readonly devMailbox: boolean;
+  /** Seconds a sign-in or re-authentication counts as fresh for sensitive changes (SPEC §9). */
+  readonly reauthTtl: number;
+  /** Passkey relying party: null when BASE_URL's host is an IP address (passkeys off). */
+  readonly webauthnRpId: string | null;
+  readonly webauthnRpName: string;
 }
 
 /** A bad variable: the message is the one line printed at start-up. */
@@ -67,6 +72,9 @@ const schema = z.object({
   AUDIT_RETENTION_DAYS: ttl.default(180),
   SHUTDOWN_GRACE: ttl.default(10),
   OUTBOX_LEASE_SECONDS: ttl.default(60),
+  REAUTH_TTL: ttl.default(300),
+  WEBAUTHN_RP_ID: z.string().min(1).optional(),
+  WEBAUTHN_RP_NAME: z.string().min(1).default("Latchkey"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -121,7 +129,23 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownGrace: e.SHUTDOWN_GRACE,
     outboxLeaseSeconds: e.OUTBOX_LEASE_SECONDS,
     devMailbox: !e.SMTP_URL && !production,
+    reauthTtl: e.REAUTH_TTL,
+    webauthnRpId: rpId(e.WEBAUTHN_RP_ID, baseUrl),
+    webauthnRpName: e.WEBAUTHN_RP_NAME,
   });
+}
+
+/**
+ * The passkey relying party: WEBAUTHN_RP_ID, else BASE_URL's host. An IP address cannot be one
+ * (browsers refuse it), so then passkeys are off (null) and server.ts logs one warning. An RP ID
+ * that is not BASE_URL's host or a parent of it could never work: that stops start-up.
+ */
+function rpId(configured: string | undefined, baseUrl: string): string | null {
+  const host = new URL(baseUrl).hostname;
+  const id = (configured ?? host).toLowerCase();
+  if (/^[\d.]+$/.test(id) || id.includes(":") || id.startsWith("[")) return null;
+  if (host !== id && !host.endsWith(`.${id}`)) throw new ConfigError("WEBAUTHN_RP_ID", `must be the host of BASE_URL (${host}) or a parent domain of it`);
+  return id;
 }
 
 /**

@@ -8,11 +8,21 @@ export interface Keys {
   readonly csrf: Buffer;
   readonly code: Buffer;
   readonly outbox: Buffer;
+  /** Seals TOTP secrets at rest. */
+  readonly totp: Buffer;
+  /** Keys the HMACs of recovery codes. */
+  readonly recovery: Buffer;
 }
 
 export function deriveKeys(secretKey: string): Keys {
   const derive = (info: string) => Buffer.from(hkdfSync("sha256", secretKey, "latchkey", info, 32));
-  return Object.freeze({ csrf: derive("csrf v1"), code: derive("confirmation code v1"), outbox: derive("outbox v1") });
+  return Object.freeze({
+    csrf: derive("csrf v1"),
+    code: derive("confirmation code v1"),
+    outbox: derive("outbox v1"),
+    totp: derive("totp v1"),
+    recovery: derive("recovery codes v1"),
+  });
 }
 
 /** 256 random bits, base64url: the form of every link token and session id. */

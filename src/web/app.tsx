@@ -18,6 +18,9 @@ import { profileRoutes } from "./pages/profile.tsx";
 import { recoveryRoutes } from "./pages/recovery.tsx";
 import { sessionRoutes } from "./pages/sessions.tsx";
 import { registrationRoutes } from "./pages/registration.tsx";
+import { reauthRoutes } from "./pages/reauth.tsx";
+import { twoFactorRoutes } from "./pages/two-factor.tsx";
+import { pendingSignInGate } from "./second-step.ts";
 import { apiRoutes } from "./api/routes.ts";
 import { createRateLimits, NO_LIMITS, type Rules } from "./rate-limits.ts";
 import { registerStatic } from "./static.ts";
@@ -110,6 +113,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return page(reply, 403, state, "Form expired", <Alert>This form has expired or did not come from this site. Go back, reload the page and try again.</Alert>);
   });
 
+  pendingSignInGate(app, ctx);
   registerStatic(app);
   healthRoutes(app, ctx);
   homeRoutes(app, ctx);
@@ -120,6 +124,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   sessionRoutes(app, ctx);
   recoveryRoutes(app, ctx);
   adminRoutes(app, ctx);
+  twoFactorRoutes(app, ctx);
+  reauthRoutes(app, ctx);
   apiRoutes(app, ctx);
   if (config.devMailbox) devMailRoutes(app, ctx);
 

@@ -17,6 +17,8 @@ import {
 } from "../guarded.ts";
 import { asUnavailable, auditRateLimited, clearSessionCookie, clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
 import { OPENAPI } from "./openapi.ts";
+import { secondFactorApi } from "./second-factor.ts";
+import { mfaRequired, secondFactorMethods } from "../second-step.ts";
 import { crossSite, errorFor, sendError } from "./respond.ts";
 
 export const API_PREFIX = "/api/v1";
@@ -82,6 +84,8 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
       api.post("/login", async (req, reply) => {
         const form = formFields(req.body, ["email", "password"]);
         const result = await guardedLogin(ctx, req, reply, form);
+        // The pending session's cookie is set: POST /login/2fa finishes the sign-in (SPEC §9).
+        if (result.mfaPending) throw mfaRequired(await secondFactorMethods(ctx, result.userId));
         return { user: { confirmed: result.confirmed } };
       });
 
@@ -193,6 +197,8 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
           })),
         };
       });
+
+      secondFactorApi(api, ctx, { signedIn, confirmed });
 
       api.setNotFoundHandler(async (_req, reply) => sendError(reply, errorFor("not_found")));
     },

@@ -38,6 +38,7 @@ export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
       const form = formFields(req.body, ["email", "password"]);
       email = form.email;
       const result = await guardedLogin(ctx, req, reply, form);
+      if (result.mfaPending) return reply.redirect(next === "/" ? "/login/2fa" : `/login/2fa?next=${encodeURIComponent(next)}`, 303);
       return reply.redirect(result.confirmed ? next : "/unconfirmed", 303);
     } catch (err) {
       if (!(err instanceof AccountError) || !["invalid_credentials", "invalid_input"].includes(err.code)) throw err;
