@@ -18,6 +18,7 @@ import { profileRoutes } from "./pages/profile.tsx";
 import { recoveryRoutes } from "./pages/recovery.tsx";
 import { sessionRoutes } from "./pages/sessions.tsx";
 import { registrationRoutes } from "./pages/registration.tsx";
+import { passkeyRoutes } from "./pages/passkeys.tsx";
 import { reauthRoutes } from "./pages/reauth.tsx";
 import { twoFactorRoutes } from "./pages/two-factor.tsx";
 import { pendingSignInGate } from "./second-step.ts";
@@ -126,6 +127,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   adminRoutes(app, ctx);
   twoFactorRoutes(app, ctx);
   reauthRoutes(app, ctx);
+  passkeyRoutes(app, ctx);
   apiRoutes(app, ctx);
   if (config.devMailbox) devMailRoutes(app, ctx);
 

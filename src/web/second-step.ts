@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AccountError } from "../accounts/errors.ts";
 import { requireFresh, type FreshnessRule } from "../accounts/reauth.ts";
 import { mfaMethods, secondFactors } from "../accounts/second-factor/verify.ts";
-import { lookupPendingSession, type Viewer } from "../accounts/sessions.ts";
+import { passkeyLogin } from "../accounts/second-factor/passkey-sign-in.ts";
+import { deleteSession, lookupPendingSession, type Viewer } from "../accounts/sessions.ts";
 import { sendError } from "./api/respond.ts";
-import { cookieName, viewerOf, type WebContext } from "./http.ts";
+import { clientInfo, cookieName, setSessionCookie, viewerOf, type WebContext } from "./http.ts";
 
 /**
  * The web side of second factors and re-authentication: a sign-in waiting for its second factor
@@ -65,4 +66,17 @@ export async function freshOrReauth(ctx: WebContext, reply: FastifyReply, viewer
     if (isReauthRequired(err)) return reauthRedirect(reply, from);
     throw err;
   }
+}
+
+/**
+ * Passwordless sign-in (page and API): limited per IP like the password form; whatever session
+ * this browser had is replaced by the new one.
+ */
+export async function signInWithPasskey(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, response: unknown): Promise<{ confirmed: boolean }> {
+  await ctx.limits.hit([["login_ip", req.ip ?? ""]]);
+  const result = await passkeyLogin(ctx.deps, response, clientInfo(req));
+  const previous = (await viewerOf(req, ctx.deps)) ?? (await pendingSignIn(req, ctx));
+  if (previous) await deleteSession(ctx.deps.db.kysely, previous.sessionHash);
+  setSessionCookie(reply, ctx.deps, result.session);
+  return { confirmed: result.confirmed };
 }

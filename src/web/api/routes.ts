@@ -17,6 +17,7 @@ import {
 } from "../guarded.ts";
 import { asUnavailable, auditRateLimited, clearSessionCookie, clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
 import { OPENAPI } from "./openapi.ts";
+import { passkeyApi } from "./passkeys.ts";
 import { secondFactorApi } from "./second-factor.ts";
 import { mfaRequired, secondFactorMethods } from "../second-step.ts";
 import { crossSite, errorFor, sendError } from "./respond.ts";
@@ -199,6 +200,7 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
       });
 
       secondFactorApi(api, ctx, { signedIn, confirmed });
+      passkeyApi(api, ctx, { confirmed });
 
       api.setNotFoundHandler(async (_req, reply) => sendError(reply, errorFor("not_found")));
     },

@@ -5,16 +5,18 @@ import { guardedLogin } from "../guarded.ts";
 import { clearSessionCookie, clientInfo, formFields, safeNext, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { page, pageState } from "./common.tsx";
+import { PASSKEY_SCRIPTS } from "./passkeys.tsx";
 
-function LoginForm({ csrf, next, email = "", error }: { csrf: string; next: string; email?: string; error?: string }) {
+function LoginForm({ csrf, next, email = "", error, passkeys }: { csrf: string; next: string; email?: string; error?: string; passkeys: boolean }) {
   return (
     <form method="post" action="/login" novalidate>
       {error ? <Alert>{error}</Alert> : null}
       <CsrfField token={csrf} />
       <input type="hidden" name="next" value={next} />
-      <Field label="Email" name="email" type="email" value={email} autocomplete="username" />
+      <Field label="Email" name="email" type="email" value={email} autocomplete={passkeys ? "username webauthn" : "username"} />
       <Field label="Password" name="password" type="password" autocomplete="current-password" />
       <button type="submit">Sign in</button>
+      {passkeys ? <div id="passkey-login" hidden data-next={next} /> : null}
       <p>
         <a href="/forgot">Forgot your password?</a> · <a href="/register">Create an account</a>
       </p>
@@ -24,11 +26,14 @@ function LoginForm({ csrf, next, email = "", error }: { csrf: string; next: stri
 
 export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
+  // Passkey sign-in (autofill or a button) is added by script where the browser can do it.
+  const passkeys = deps.config.webauthnRpId !== null;
+  const scripts = passkeys ? PASSKEY_SCRIPTS : [];
 
   app.get("/login", async (req, reply) => {
     const state = await pageState(req, reply, ctx);
     const next = safeNext((req.query as Record<string, unknown>).next);
-    return page(reply, 200, state, "Sign in", <LoginForm csrf={state.csrf} next={next} />);
+    return page(reply, 200, state, "Sign in", <LoginForm csrf={state.csrf} next={next} passkeys={passkeys} />, scripts);
   });
 
   app.post("/login", async (req, reply) => {
@@ -44,7 +49,7 @@ export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (!(err instanceof AccountError) || !["invalid_credentials", "invalid_input"].includes(err.code)) throw err;
       const state = await pageState(req, reply, ctx);
       const message = new AccountError("invalid_credentials").message;
-      return page(reply, 401, state, "Sign in", <LoginForm csrf={state.csrf} next={next} email={email} error={message} />);
+      return page(reply, 401, state, "Sign in", <LoginForm csrf={state.csrf} next={next} email={email} error={message} passkeys={passkeys} />, scripts);
     }
   });
 

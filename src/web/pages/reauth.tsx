@@ -6,6 +6,7 @@ import { formFields, safeNext, type WebContext } from "../http.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { CodeField } from "../views/second-factor.tsx";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
+import { PASSKEY_SCRIPTS } from "./passkeys.tsx";
 
 /** GET/POST /reauth (SPEC §9): confirm it is you, by password or a second-factor code, then back to `next`. */
 export function reauthRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -36,7 +37,7 @@ export function reauthRoutes(app: FastifyInstance, ctx: WebContext): void {
         ) : null}
         {methods.includes("passkey") ? <div id="passkey-reauth" hidden data-next={next} /> : null}
       </>,
-      methods.includes("passkey") ? ["/static/passkeys.js"] : [],
+      methods.includes("passkey") ? PASSKEY_SCRIPTS : [],
     );
   }
 

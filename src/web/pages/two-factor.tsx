@@ -5,7 +5,9 @@ import { disableTotp, enableTotp, pendingTotpSetup, regenerateRecoveryCodes, sta
 import { completeSecondFactor } from "../../accounts/second-factor/sign-in.ts";
 import { secondFactors } from "../../accounts/second-factor/verify.ts";
 import { clearSessionCookie, clientInfo, csrfToken, formFields, safeNext, setSessionCookie, type WebContext } from "../http.ts";
-import { isReauthRequired, pendingSignIn, reauthRedirect } from "../second-step.ts";
+import type { Viewer } from "../../accounts/sessions.ts";
+import { isReauthRequired, pendingSignIn, reauthRedirect, secondFactorMethods } from "../second-step.ts";
+import { PASSKEY_SCRIPTS } from "./passkeys.tsx";
 import { Alert, CsrfField } from "../views/layout.tsx";
 import { CodeField, RecoveryCodesView, TotpSetupView } from "../views/second-factor.tsx";
 import { page, type PageState } from "./common.tsx";
@@ -45,11 +47,17 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
     );
   }
 
+  /** The passkey button only for accounts that have one, on servers that do passkeys. */
+  async function scriptsFor(pending: Viewer): Promise<string[]> {
+    return (await secondFactorMethods(ctx, pending.userId)).includes("passkey") ? PASSKEY_SCRIPTS : [];
+  }
+
   app.get("/login/2fa", async (req, reply) => {
-    if (!(await pendingSignIn(req, ctx))) return reply.redirect("/login", 303);
+    const pending = await pendingSignIn(req, ctx);
+    if (!pending) return reply.redirect("/login", 303);
     const next = safeNext((req.query as Record<string, unknown>).next);
     const csrf = csrfToken(req, reply, deps);
-    return page(reply, 200, { viewer: null, csrf }, "Two-step sign-in", <SecondStepForm csrf={csrf} next={next} />, ["/static/passkeys.js"]);
+    return page(reply, 200, { viewer: null, csrf }, "Two-step sign-in", <SecondStepForm csrf={csrf} next={next} />, await scriptsFor(pending));
   });
 
   app.post("/login/2fa", async (req, reply) => {
@@ -68,7 +76,7 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
     const csrf = csrfToken(req, reply, deps);
     const form = <SecondStepForm csrf={csrf} next={safeNext(next)} error="That code is not right." />;
-    return page(reply, 401, { viewer: null, csrf }, "Two-step sign-in", form, ["/static/passkeys.js"]);
+    return page(reply, 401, { viewer: null, csrf }, "Two-step sign-in", form, await scriptsFor(pending));
   });
 
   // ---- the profile's second factors ----------------------------------------------------
