@@ -1,5 +1,5 @@
 import { ERROR_CATALOGUE } from "../../accounts/errors.ts";
-import { SECOND_FACTOR_PATHS } from "./openapi-second-factor.ts";
+import { secondFactorPaths } from "./openapi-second-factor.ts";
 
 const json = (schema: object) => ({ content: { "application/json": { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -92,7 +92,7 @@ export const OPENAPI = {
     },
   },
   paths: {
-    ...SECOND_FACTOR_PATHS,
+    ...secondFactorPaths({ error, anyRouteErrors, commonErrors }),
     "/register": {
       post: {
         summary: "Sign up (same answer when the address is taken; its owner is emailed instead)",
