@@ -150,7 +150,7 @@ describe("latchkey CLI", () => {
       assert.equal((db.prepare("select count(*) as n from totp_credentials where user_id = ?").get(id) as { n: number }).n, 0);
       assert.equal((db.prepare("select count(*) as n from recovery_codes where user_id = ?").get(id) as { n: number }).n, 0);
       assert.ok(db.prepare("select 1 from auth_events where user_id = ? and type = 'mfa_changed' and outcome = 'mfa_reset'").get(id), "audited");
-      assert.ok(db.prepare("select 1 from outbox where kind = 'mfa_mfa_reset'").get(), "the owner's notice is queued");
+      assert.ok(db.prepare("select 1 from outbox where kind = 'mfa_reset'").get(), "the owner's notice is queued");
     } finally {
       db.close();
     }

@@ -54,5 +54,5 @@ export function secondFactorMail(m: { to: string; notice: SecondFactorNotice; at
       </p>
     </>,
   );
-  return { kind: `mfa_${m.notice}`, to: m.to, subject, text, html };
+  return { kind: m.notice, to: m.to, subject, text, html };
 }
