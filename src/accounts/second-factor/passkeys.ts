@@ -1,13 +1,9 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from "@simplewebauthn/server";
 import type { ChallengePurpose } from "../../db/schema.ts";
 import { recordEvent } from "../audit.ts";
@@ -25,6 +21,10 @@ import { consumeChallenge, passkeyRefused, signedChallenge, storeChallenge } fro
  */
 
 const NAME_MAX = 64;
+
+/** Loaded on first use: the library and its ASN.1 stack take seconds to import on a busy machine. */
+let library: Promise<typeof import("@simplewebauthn/server")> | undefined;
+const webauthn = () => (library ??= import("@simplewebauthn/server"));
 
 export interface PasskeySummary {
   readonly id: string;
@@ -63,7 +63,7 @@ export async function registrationOptions(deps: Deps, viewer: Viewer): Promise<P
       await trx.updateTable("users").set({ webauthn_user_id: handle }).where("id", "=", viewer.userId).execute();
     }
     const existing = await trx.selectFrom("passkeys").select(["credential_id", "transports"]).where("user_id", "=", viewer.userId).execute();
-    const options = await generateRegistrationOptions({
+    const options = await (await webauthn()).generateRegistrationOptions({
       rpName: deps.config.webauthnRpName,
       rpID,
       userName: viewer.email,
@@ -84,7 +84,7 @@ export async function addPasskey(deps: Deps, viewer: Viewer, input: { response: 
   const name = typeof input.name === "string" && input.name.trim() ? input.name.trim().slice(0, NAME_MAX) : "Passkey";
   const challenge = signedChallenge(input.response);
   await consumeChallenge(deps, { challenge, purpose: "register", sessionHash: viewer.sessionHash });
-  const verified = await verifyRegistrationResponse({
+  const verified = await (await webauthn()).verifyRegistrationResponse({
     response: input.response as RegistrationResponseJSON,
     expectedChallenge: challenge,
     expectedOrigin: origin,
@@ -145,7 +145,7 @@ export async function authenticationOptions(
   const { rpID } = rp(deps);
   const now = deps.clock.now();
   const keys = viewer ? await deps.db.kysely.selectFrom("passkeys").select(["credential_id", "transports"]).where("user_id", "=", viewer.userId).execute() : [];
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID,
     userVerification: purpose === "login" ? "required" : "preferred",
     allowCredentials: keys.map((p) => ({ id: p.credential_id, ...(p.transports ? { transports: JSON.parse(p.transports) as string[] } : {}) })),
@@ -190,7 +190,7 @@ export async function verifyPasskey(
   const handle = response.response?.userHandle;
   if (bound.userId === null && handle !== key.webauthn_user_id) throw passkeyRefused();
   const stored = Number(key.counter);
-  const verified = await verifyAuthenticationResponse({
+  const verified = await (await webauthn()).verifyAuthenticationResponse({
     response,
     expectedChallenge: challenge,
     expectedOrigin: origin,

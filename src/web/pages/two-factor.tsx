@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import QRCode from "qrcode";
 import { AccountError } from "../../accounts/errors.ts";
 import { disableTotp, enableTotp, pendingTotpSetup, regenerateRecoveryCodes, startTotpSetup, type TotpSetup } from "../../accounts/second-factor/enrolment.ts";
 import { completeSecondFactor } from "../../accounts/second-factor/sign-in.ts";
@@ -17,7 +16,9 @@ const NOTICES: Record<string, string> = {
   off: "Two-step sign-in is off. The authenticator app and its recovery codes were removed.",
 };
 
-export function qrSvg(uri: string): Promise<string> {
+/** Inline SVG, made server-side (no script); `qrcode` is loaded on first use, not at start. */
+export async function qrSvg(uri: string): Promise<string> {
+  const { default: QRCode } = await import("qrcode");
   return QRCode.toString(uri, { type: "svg", margin: 2, errorCorrectionLevel: "M" });
 }
 
