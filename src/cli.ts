@@ -3,6 +3,7 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { createAdmin } from "./accounts/admin.ts";
 import { AccountError } from "./accounts/errors.ts";
+import { resetSecondFactors } from "./accounts/second-factor/enrolment.ts";
 import { ConfigError, loadConfig, loadDotEnv, type Config } from "./config.ts";
 import { migrate, openDb } from "./db/index.ts";
 import { WebhookRefused } from "./events/address-guard.ts";
@@ -19,6 +20,7 @@ Commands:
                                    create an admin, or promote an existing account
   webhooks add URL [--events a,b] | list | remove ID
                                    manage webhook endpoints (add prints the whsec_ secret once)
+  mfa-reset --email E              remove every second factor of an account (audited; the owner is mailed)
 
 Configuration comes from the environment and ./.env (see README).`;
 
@@ -67,6 +69,11 @@ async function main(argv: string[]): Promise<number> {
         await core.deps.db.close();
       }
     }
+    case "mfa-reset": {
+      const { values } = parseArgs({ args: rest, options: { email: { type: "string" } } });
+      if (!values.email) throw new UsageError("mfa-reset needs --email");
+      return mfaReset(loadConfig(env), values.email);
+    }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -100,6 +107,21 @@ async function admin(config: Config, email: string, passwordFromStdin: boolean):
   try {
     const outcome = await createAdmin(core.deps, email, () => readPassword(passwordFromStdin));
     console.log(outcome === "created" ? `created admin ${email}` : `promoted ${email} to admin`);
+    return 0;
+  } finally {
+    await core.deps.db.close();
+  }
+}
+
+async function mfaReset(config: Config, email: string): Promise<number> {
+  const core = await openCore(config);
+  try {
+    const found = await resetSecondFactors(core.deps, email, { ip: null, userAgent: "latchkey mfa-reset (command line)" });
+    if (!found) {
+      console.error(`latchkey: no account with the address ${email}`);
+      return 1;
+    }
+    console.log(`removed every second factor of ${email}; the owner was mailed`);
     return 0;
   } finally {
     await core.deps.db.close();

@@ -44,6 +44,11 @@ export interface Config {
   readonly sessionCookie: string;
   /** WEBHOOK_ALLOW_PRIVATE=on: webhook URLs may resolve to loopback/private addresses (development, tests). */
   readonly webhookAllowPrivate: boolean;
+  /** Seconds a sign-in or re-authentication counts as fresh for sensitive changes (SPEC §9). */
+  readonly reauthTtl: number;
+  /** Passkey relying party: null when BASE_URL's host is an IP address (passkeys off). */
+  readonly webauthnRpId: string | null;
+  readonly webauthnRpName: string;
 }
 
 /** A REDIRECT_HOSTS entry: `host[:port]`, or `.suffix[:port]` for every subdomain of suffix. */
@@ -91,6 +96,9 @@ const schema = z.object({
   COOKIE_DOMAIN: z.string().optional(),
   SESSION_COOKIE_NAME: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be letters, digits, '_', '-' or '.'").optional(),
   WEBHOOK_ALLOW_PRIVATE: z.enum(["on", "off"]).default("off"),
+  REAUTH_TTL: ttl.default(300),
+  WEBAUTHN_RP_ID: z.string().min(1).optional(),
+  WEBAUTHN_RP_NAME: z.string().min(1).default("Latchkey"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -155,6 +163,9 @@ export function loadConfig(env: Env = process.env): Config {
     // A cookie with a Domain cannot be __Host- (that prefix forbids Domain): __Secure- then.
     sessionCookie: secureCookies ? `${cookieDomain ? "__Secure-" : "__Host-"}${sessionName}` : sessionName,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE === "on",
+    reauthTtl: e.REAUTH_TTL,
+    webauthnRpId: rpId(e.WEBAUTHN_RP_ID, baseUrl),
+    webauthnRpName: e.WEBAUTHN_RP_NAME,
   });
 }
 
@@ -181,6 +192,19 @@ function parseCookieDomain(value: string | undefined, baseUrl: string): string |
     throw new ConfigError("COOKIE_DOMAIN", `must be BASE_URL's host (${host}) or a parent of it`);
   }
   return domain;
+}
+
+/**
+ * The passkey relying party: WEBAUTHN_RP_ID, else BASE_URL's host. An IP address cannot be one
+ * (browsers refuse it), so then passkeys are off (null) and server.ts logs one warning. An RP ID
+ * that is not BASE_URL's host or a parent of it could never work: that stops start-up.
+ */
+function rpId(configured: string | undefined, baseUrl: string): string | null {
+  const host = new URL(baseUrl).hostname;
+  const id = (configured ?? host).toLowerCase();
+  if (/^[\d.]+$/.test(id) || id.includes(":") || id.startsWith("[")) return null;
+  if (host !== id && !host.endsWith(`.${id}`)) throw new ConfigError("WEBAUTHN_RP_ID", `must be the host of BASE_URL (${host}) or a parent domain of it`);
+  return id;
 }
 
 /**

@@ -12,6 +12,10 @@ export interface Keys {
   readonly assertion: Buffer;
   /** Seals webhook endpoints' signing secrets at rest. */
   readonly webhook: Buffer;
+  /** Seals TOTP secrets at rest. */
+  readonly totp: Buffer;
+  /** Keys the HMACs of recovery codes. */
+  readonly recovery: Buffer;
 }
 
 export function deriveKeys(secretKey: string): Keys {
@@ -22,6 +26,8 @@ export function deriveKeys(secretKey: string): Keys {
     outbox: derive("outbox v1"),
     webhook: derive("webhook secret v1"),
     assertion: derive("assertion ed25519 v1"),
+    totp: derive("totp v1"),
+    recovery: derive("recovery codes v1"),
   });
 }
 

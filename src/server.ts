@@ -103,6 +103,9 @@ export interface Service {
 /** Config → database → flows → web (+ the in-process mail worker unless told otherwise). */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const core = await openCore(config, options.clock, options.logger);
+  if (config.webauthnRpId === null) {
+    core.log.warn(`passkeys are off: BASE_URL's host ${new URL(config.baseUrl).hostname} is an IP address, which cannot be a WebAuthn relying party (set BASE_URL or WEBAUTHN_RP_ID to a domain name)`);
+  }
   const running = options.worker === false ? undefined : runWorker(core, options.workerOptions);
   const app = await buildApp({
     deps: core.deps,

@@ -173,4 +173,27 @@ describe("latchkey CLI", () => {
       await receiver.stop();
     }
   });
+
+  test("mfa-reset removes every second factor of the account, audited, and queues a mail to its owner", async () => {
+    // The admin made by the create-admin test above has lost its (planted) factors.
+    const db = new SQLite(dbFile());
+    try {
+      const { id } = db.prepare("select id from users where email_canonical = ?").get("admin@example.com") as { id: string };
+      db.prepare("insert into totp_credentials (user_id, secret_sealed, last_step, created_at) values (?, 'sealed', 0, 0)").run(id);
+      db.prepare("insert into recovery_codes (id, user_id, code_hmac, created_at) values ('r1', ?, 'h', 0)").run(id);
+      const [res, unknown] = await Promise.all([
+        latchkey(dir, ["mfa-reset", "--email", "Admin@Example.com"], env),
+        latchkey(dir, ["mfa-reset", "--email", "nobody@example.com"], env),
+      ]);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /no account/);
+      assert.equal(res.code, 0, res.stderr);
+      assert.equal((db.prepare("select count(*) as n from totp_credentials where user_id = ?").get(id) as { n: number }).n, 0);
+      assert.equal((db.prepare("select count(*) as n from recovery_codes where user_id = ?").get(id) as { n: number }).n, 0);
+      assert.ok(db.prepare("select 1 from auth_events where user_id = ? and type = 'mfa_changed' and outcome = 'mfa_reset'").get(id), "audited");
+      assert.ok(db.prepare("select 1 from outbox where kind = 'mfa_reset'").get(), "the owner's notice is queued");
+    } finally {
+      db.close();
+    }
+  });
 });

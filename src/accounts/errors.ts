@@ -13,6 +13,9 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: "Too many attempts. Please wait and try again." },
   payload_too_large: { status: 413, message: "That request is too large." },
   not_found: { status: 404, message: "Not found." },
+  // SPEC §9: both carry `methods` (what the account can use) in the error object.
+  mfa_required: { status: 401, message: "Enter the code from your authenticator app, a recovery code, or use a passkey." },
+  reauth_required: { status: 403, message: "Please confirm it is you before this change." },
   // Beyond SPEC §5's list: the bounded password-hash queue is full (issue 4), or the database is
   // unreachable (issue 5). Always with Retry-After.
   unavailable: { status: 503, message: "We are busy right now. Please try again in a moment." },
@@ -29,13 +32,16 @@ export class AccountError extends Error {
   readonly fields: FieldErrors | undefined;
   /** Seconds until a retry can succeed (rate_limited). */
   readonly retryAfter: number | undefined;
+  /** mfa_required / reauth_required: the ways the account can prove itself (SPEC §9). */
+  readonly methods: readonly string[] | undefined;
 
-  constructor(code: ErrorCode, opts: { message?: string; fields?: FieldErrors; retryAfter?: number } = {}) {
+  constructor(code: ErrorCode, opts: { message?: string; fields?: FieldErrors; retryAfter?: number; methods?: readonly string[] } = {}) {
     super(opts.message ?? ERROR_CATALOGUE[code].message);
     this.name = "AccountError";
     this.code = code;
     this.fields = opts.fields;
     this.retryAfter = opts.retryAfter;
+    this.methods = opts.methods;
   }
 
   get status(): number {

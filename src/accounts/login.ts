@@ -3,12 +3,16 @@ import type { ClientInfo, Deps } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { AccountError } from "./errors.ts";
 import { PASSWORD_MAX_LENGTH } from "./passwords.ts";
+import { mfaOn, secondFactors } from "./second-factor/verify.ts";
 import { createSession, deleteSession, type Viewer } from "./sessions.ts";
 
 export interface LoginResult {
   /** The new session's cookie value. */
   readonly session: string;
   readonly confirmed: boolean;
+  readonly userId: string;
+  /** The account has two-step sign-in: `session` is pending and opens only /login/2fa. */
+  readonly mfaPending: boolean;
 }
 
 /**
@@ -39,12 +43,13 @@ export async function login(deps: Deps, input: { email: string; password: string
   }
 
   const rehash = deps.hasher.needsRehash(user.password_hash) ? await deps.hasher.hash(password) : undefined;
+  const mfaPending = mfaOn(await secondFactors(deps.db.kysely, user.id));
   const session = await deps.db.kysely.transaction().execute(async (trx) => {
     if (rehash) await trx.updateTable("users").set({ password_hash: rehash }).where("id", "=", user.id).execute();
-    await recordEvent(trx, { type: "login_ok", userId: user.id, outcome: "ok", client, now });
-    return createSession(trx, deps, { userId: user.id, email: user.email, now, client });
+    await recordEvent(trx, { type: "login_ok", userId: user.id, outcome: mfaPending ? "mfa_pending" : "ok", client, now });
+    return createSession(trx, deps, { userId: user.id, email: user.email, now, client, pending: mfaPending });
   });
-  return { session, confirmed: user.confirmed === 1 };
+  return { session, confirmed: user.confirmed === 1, userId: user.id, mfaPending };
 }
 
 /** Signs out: the server-side session is deleted, so the cookie is dead wherever it was copied. */

@@ -6,6 +6,9 @@ import { randomToken, sha256, TOKEN_PATTERN } from "../secrets.ts";
 import { recordEvent } from "./audit.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
 
+/** A pending second-factor sign-in must be finished within 5 minutes. */
+export const MFA_PENDING_TTL_MS = 300_000;
+
 /**
  * Last-seen is written at most this often, so a signed-in page view is a read, not a write;
  * with a short idle timeout, a quarter of it, so an active session is never cut early (issue 18.5).
@@ -41,6 +44,10 @@ export interface Viewer {
   readonly confirmedOn: number | null;
   /** An address change waiting for its confirmation link. */
   readonly pendingEmail: string | null;
+  /** Last sign-in or re-authentication (ms); freshness (SPEC §9) is measured from it. */
+  readonly authenticatedAt: number | null;
+  /** How the session was authenticated, e.g. ["pwd","otp"]. */
+  readonly amr: readonly string[];
 }
 
 /** Admin pages and API: a confirmed account with the admin flag (create-admin). */
@@ -64,11 +71,20 @@ export interface SignupAttempt {
 export async function createSession(
   trx: Trx,
   deps: Pick<Deps, "config">,
-  opts: { userId: string; now: number; client: ClientInfo } & ({ email: string } | { placeholder: SignupAttempt }),
+  opts: {
+    userId: string;
+    now: number;
+    client: ClientInfo;
+    /** How the user proved who they are (SPEC §7 `amr`); default a password. */
+    amr?: readonly string[];
+    /** A sign-in that still owes its second factor: lives MFA_PENDING_TTL_MS, opens only /login/2fa. */
+    pending?: boolean;
+  } & ({ email: string } | { placeholder: SignupAttempt }),
 ): Promise<string> {
   const id = randomToken();
   const publicId = randomUUID();
   const placeholder = "placeholder" in opts ? opts.placeholder : undefined;
+  const lifetime = opts.pending ? MFA_PENDING_TTL_MS : deps.config.sessionAbsoluteTtl * 1000;
   await trx
     .insertInto("sessions")
     .values({
@@ -77,14 +93,18 @@ export async function createSession(
       user_id: opts.userId,
       created_at: opts.now,
       last_seen_at: opts.now,
-      expires_at: opts.now + deps.config.sessionAbsoluteTtl * 1000,
+      expires_at: opts.now + lifetime,
       ip: opts.client.ip,
       user_agent: opts.client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
       signup_email: placeholder?.email ?? null,
       signup_password_hash: placeholder?.passwordHash ?? null,
+      authenticated_at: placeholder ? null : opts.now,
+      amr: JSON.stringify(opts.amr ?? ["pwd"]),
+      mfa_pending: opts.pending ? 1 : 0,
     })
     .execute();
-  if ("email" in opts) await emit(trx, { type: "session.created", userId: opts.userId, email: opts.email, sessionId: publicId, at: opts.now });
+  // A pending sign-in is not a session yet: session.created comes when its second factor is given.
+  if ("email" in opts && !opts.pending) await emit(trx, { type: "session.created", userId: opts.userId, email: opts.email, sessionId: publicId, at: opts.now });
   return id;
 }
 
@@ -99,6 +119,9 @@ const sessionByHash = prepared((kysely, idHash: string) =>
       "sessions.last_seen_at",
       "sessions.expires_at",
       "sessions.signup_email",
+      "sessions.authenticated_at",
+      "sessions.amr",
+      "sessions.mfa_pending",
       "users.id",
       "users.email",
       "users.confirmed",
@@ -113,8 +136,21 @@ const sessionByHash = prepared((kysely, idHash: string) =>
 /**
  * One indexed lookup of sha256(cookie). Expired sessions (idle or absolute) are deleted and
  * count as none. Last-seen moves at most once a minute (or a quarter of the idle timeout).
+ * A sign-in still owing its second factor is not signed in: it counts as none here (see
+ * lookupPendingSession).
  */
 export async function lookupSession(deps: SessionDeps, cookieValue: string | undefined): Promise<Viewer | null> {
+  const viewer = await lookupAnySession(deps, cookieValue);
+  return viewer && !viewer.mfaPending ? viewer : null;
+}
+
+/** The session behind the cookie only if it is a sign-in waiting for its second factor. */
+export async function lookupPendingSession(deps: SessionDeps, cookieValue: string | undefined): Promise<Viewer | null> {
+  const viewer = await lookupAnySession(deps, cookieValue);
+  return viewer?.mfaPending ? viewer : null;
+}
+
+async function lookupAnySession(deps: SessionDeps, cookieValue: string | undefined): Promise<(Viewer & { mfaPending: boolean }) | null> {
   if (!cookieValue || !TOKEN_PATTERN.test(cookieValue)) return null;
   const { kysely } = deps.db;
   const now = deps.clock.now();
@@ -141,6 +177,9 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
       registeredOn: row.created_at,
       confirmedOn: null,
       pendingEmail: null,
+      authenticatedAt: null,
+      amr: [],
+      mfaPending: false,
     };
   }
   return {
@@ -154,6 +193,9 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
     registeredOn: row.registered_on,
     confirmedOn: row.confirmed_on,
     pendingEmail: row.pending_email,
+    authenticatedAt: row.authenticated_at === null ? null : Number(row.authenticated_at),
+    amr: row.amr ? (JSON.parse(row.amr) as string[]) : [],
+    mfaPending: row.mfa_pending === 1,
   };
 }
 
@@ -171,10 +213,33 @@ export async function deleteExpiredSessions(deps: SessionDeps): Promise<number> 
   return Number(result.numDeletedRows);
 }
 
+/**
+ * Gives a session a new id (re-authentication, a factor turned on): the old cookie stops
+ * working, the row (its public id, its device) stays. Returns the new cookie value.
+ */
+export async function rotateSession(trx: Trx, sessionHash: string, set: { authenticatedAt?: number; amr?: readonly string[] } = {}): Promise<string> {
+  const id = randomToken();
+  await trx
+    .updateTable("sessions")
+    .set({
+      id_hash: sha256(id),
+      ...(set.authenticatedAt !== undefined ? { authenticated_at: set.authenticatedAt } : {}),
+      ...(set.amr ? { amr: JSON.stringify(set.amr) } : {}),
+    })
+    .where("id_hash", "=", sessionHash)
+    .execute();
+  return id;
+}
+
 /** Ends the viewer's session (sign-out, or a sign-in replacing it); an account's is announced as `session.revoked`. */
 export async function deleteSession(trx: Trx, viewer: Viewer, now: number): Promise<void> {
   const gone = await trx.deleteFrom("sessions").where("id_hash", "=", viewer.sessionHash).returning("public_id").executeTakeFirst();
   if (gone && !viewer.signupAttempt) await emitRevoked(trx, viewer, gone.public_id, now);
+}
+
+/** Ends a sign-in that never became a session (it still owed its second factor): nothing to announce. */
+export async function dropPendingSession(trx: Trx, sessionHash: string): Promise<void> {
+  await trx.deleteFrom("sessions").where("id_hash", "=", sessionHash).where("mfa_pending", "=", 1).execute();
 }
 
 /** Ends every session of the user, placeholder sessions included; the account's own are announced as `session.revoked`. */
@@ -208,6 +273,7 @@ export function liveSessions(deps: SessionDeps, userId: string | RawBuilder<stri
     .selectFrom("sessions")
     .where("sessions.user_id", "=", userId)
     .where("sessions.signup_email", "is", null)
+    .where("sessions.mfa_pending", "=", 0)
     .where("sessions.expires_at", ">", now)
     .where("sessions.last_seen_at", ">", now - deps.config.sessionIdleTtl * 1000);
 }

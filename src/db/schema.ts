@@ -20,6 +20,11 @@ export interface UsersTable {
   pending_email: string | null;
   /** When the last "someone tried to sign up with your address" notice was queued (migration 007). */
   signup_notice_at: number | null;
+  /** Wrong second-factor codes in a row (any session); 10 lock second-factor sign-in for 15 min. */
+  mfa_failures: Generated<number>;
+  mfa_locked_until: Generated<number | null>;
+  /** Random WebAuthn user handle (base64url), never the id or address; set with the first passkey. */
+  webauthn_user_id: Generated<string | null>;
 }
 
 export interface SessionsTable {
@@ -42,6 +47,14 @@ export interface SessionsTable {
   signup_password_hash: string | null;
   /** A placeholder session's last "send it again" (its own cooldown, never the owner's; migration 007). */
   signup_resent_at: number | null;
+  /** Last sign-in or re-authentication: a session is "fresh" for REAUTH_TTL after it. */
+  authenticated_at: Generated<number | null>;
+  /** JSON list of how it was authenticated, e.g. ["pwd","otp"]. */
+  amr: Generated<string | null>;
+  /** 1: the password was right but the second factor is still owed; opens only /login/2fa. */
+  mfa_pending: Generated<number>;
+  /** Wrong codes on this pending sign-in; the 5th ends it. */
+  mfa_attempts: Generated<number>;
 }
 
 export type TokenPurpose = "confirm" | "reset" | "email_change";
@@ -99,7 +112,14 @@ export type AuthEventType =
   | "session_revoked"
   | "rate_limited"
   | "admin_created"
-  | "admin_promoted";
+  | "admin_promoted"
+  // Second factors (issue 13): outcome says which change or method.
+  | "mfa_changed"
+  | "mfa_failed"
+  | "mfa_ok"
+  | "reauth"
+  | "passkey_login"
+  | "passkey_counter_regression";
 
 /** Append-only. Never a password, token, session id or email body. */
 export interface AuthEventsTable {
@@ -123,6 +143,61 @@ export interface WebhookEndpointsTable {
   created_at: number;
 }
 
+export interface TotpCredentialsTable {
+  user_id: string;
+  /** AES-256-GCM sealed base32 secret. */
+  secret_sealed: string;
+  /** The last accepted time step: a code of this step or an earlier one never works again. */
+  last_step: number;
+  created_at: number;
+}
+
+/** A secret being set up: bound to one session, 10 minutes. */
+export interface TotpEnrollmentsTable {
+  user_id: string;
+  session_hash: string;
+  secret_sealed: string;
+  expires_at: number;
+}
+
+export interface RecoveryCodesTable {
+  id: string;
+  user_id: string;
+  /** HMAC-SHA-256 (recovery key) of user id and the normalised code. */
+  code_hmac: string;
+  created_at: number;
+  used_at: number | null;
+}
+
+export interface PasskeysTable {
+  id: string;
+  user_id: string;
+  /** base64url credential id. */
+  credential_id: string;
+  /** base64url COSE public key. */
+  public_key: string;
+  counter: number;
+  /** JSON list of transports, as the browser reported them. */
+  transports: string | null;
+  backup_eligible: number;
+  backed_up: number;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export type ChallengePurpose = "register" | "login" | "second_factor" | "reauth";
+
+/** WebAuthn challenges: stored as SHA-256, single-use, 5 minutes. */
+export interface WebauthnChallengesTable {
+  challenge_hash: string;
+  purpose: ChallengePurpose;
+  session_hash: string | null;
+  user_id: string | null;
+  expires_at: number;
+  used_at: number | null;
+}
+
 export interface Database {
   users: UsersTable;
   auth_events: AuthEventsTable;
@@ -130,6 +205,11 @@ export interface Database {
   tokens: TokensTable;
   outbox: OutboxTable;
   webhook_endpoints: WebhookEndpointsTable;
+  totp_credentials: TotpCredentialsTable;
+  totp_enrollments: TotpEnrollmentsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -18,6 +18,10 @@ import { profileRoutes } from "./pages/profile.tsx";
 import { recoveryRoutes } from "./pages/recovery.tsx";
 import { sessionRoutes } from "./pages/sessions.tsx";
 import { registrationRoutes } from "./pages/registration.tsx";
+import { passkeyRoutes } from "./pages/passkeys.tsx";
+import { reauthRoutes } from "./pages/reauth.tsx";
+import { twoFactorRoutes } from "./pages/two-factor.tsx";
+import { pendingSignInGate } from "./second-step.ts";
 import { apiRoutes } from "./api/routes.ts";
 import { sendError } from "./api/respond.ts";
 import { forwardAuthRoutes } from "./forward-auth.ts";
@@ -123,6 +127,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     return page(reply, 403, state, "Form expired", <Alert>This form has expired or did not come from this site. Go back, reload the page and try again.</Alert>);
   });
 
+  pendingSignInGate(app, ctx);
   registerStatic(app);
   healthRoutes(app, ctx);
   homeRoutes(app, ctx);
@@ -133,6 +138,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   sessionRoutes(app, ctx);
   recoveryRoutes(app, ctx);
   adminRoutes(app, ctx);
+  twoFactorRoutes(app, ctx);
+  reauthRoutes(app, ctx);
+  passkeyRoutes(app, ctx);
   apiRoutes(app, ctx);
   await forwardAuthRoutes(app, ctx);
   if (config.devMailbox) devMailRoutes(app, ctx);

@@ -3,6 +3,7 @@ import { fixUnconfirmedAddress } from "../accounts/address-fix.ts";
 import { AccountError } from "../accounts/errors.ts";
 import { login, type LoginResult } from "../accounts/login.ts";
 import { changePassword, requestEmailChange } from "../accounts/profile.ts";
+import { reauthenticate } from "../accounts/reauth.ts";
 import { requestReset, resetPassword } from "../accounts/recovery.ts";
 import { confirmByCode, register, resendConfirmation, type RegisterInput } from "../accounts/registration.ts";
 import { deleteSession, type Viewer } from "../accounts/sessions.ts";
@@ -149,4 +150,19 @@ export function guardedAddressFix(ctx: WebContext, req: FastifyRequest, viewer: 
   return withMailBudget(ctx, ["resend_account", resendBudget(viewer)], form.email, () =>
     withPasswordThrottle(ctx, viewer, () => fixUnconfirmedAddress(ctx.deps, viewer, form, clientInfo(req))),
   );
+}
+
+/**
+ * Re-authentication (SPEC §9): a wrong password counts like a failed sign-in (back-off), a wrong
+ * code against the account's second-step lockout (in the flow). Sets the rotated session cookie.
+ */
+export async function guardedReauth(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, viewer: Viewer, form: { password: string; code: string }): Promise<void> {
+  const account = viewer.email.toLowerCase();
+  if (!form.code) await ctx.limits.assertNotBackingOff(account);
+  const session = await reauthenticate(ctx.deps, viewer, form, clientInfo(req)).catch(async (err: unknown) => {
+    if (!form.code && err instanceof AccountError && err.code === "invalid_credentials") await ctx.limits.signInFailed(account);
+    throw err;
+  });
+  if (!form.code) await ctx.limits.signInSucceeded(account);
+  setSessionCookie(reply, ctx.deps, session);
 }

@@ -103,7 +103,9 @@ export function csrfToken(req: FastifyRequest, reply: FastifyReply, deps: Deps):
 
 export function csrfValid(req: FastifyRequest, deps: Deps): boolean {
   const seed = req.cookies[cookieName(deps, "csrf")];
-  const sent = (req.body as Record<string, unknown> | undefined)?._csrf;
+  // JSON calls from the pages (passkeys, SPEC §9) send the token in X-CSRF-Token instead.
+  const header = req.headers["x-csrf-token"];
+  const sent = typeof header === "string" ? header : (req.body as Record<string, unknown> | undefined)?._csrf;
   return typeof seed === "string" && TOKEN_PATTERN.test(seed) && typeof sent === "string" && safeEqual(sent, hmac(deps.keys.csrf, seed));
 }
 

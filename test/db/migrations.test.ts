@@ -24,6 +24,9 @@ const EXPECTED: Columns = {
     confirmation_sent_at: true,
     pending_email: true,
     signup_notice_at: true,
+    mfa_failures: true,
+    mfa_locked_until: true,
+    webauthn_user_id: true,
   },
   sessions: {
     id_hash: true,
@@ -37,6 +40,10 @@ const EXPECTED: Columns = {
     signup_email: true,
     signup_password_hash: true,
     signup_resent_at: true,
+    authenticated_at: true,
+    amr: true,
+    mfa_pending: true,
+    mfa_attempts: true,
   },
   tokens: {
     id: true,
@@ -66,6 +73,23 @@ const EXPECTED: Columns = {
   },
   webhook_endpoints: { id: true, url: true, secret: true, events: true, created_at: true },
   auth_events: { id: true, type: true, user_id: true, ip: true, user_agent: true, outcome: true, created_at: true },
+  totp_credentials: { user_id: true, secret_sealed: true, last_step: true, created_at: true },
+  totp_enrollments: { user_id: true, session_hash: true, secret_sealed: true, expires_at: true },
+  recovery_codes: { id: true, user_id: true, code_hmac: true, created_at: true, used_at: true },
+  passkeys: {
+    id: true,
+    user_id: true,
+    credential_id: true,
+    public_key: true,
+    counter: true,
+    transports: true,
+    backup_eligible: true,
+    backed_up: true,
+    name: true,
+    created_at: true,
+    last_used_at: true,
+  },
+  webauthn_challenges: { challenge_hash: true, purpose: true, session_hash: true, user_id: true, expires_at: true, used_at: true },
 };
 
 /** Tables that exist for a library, not for Kysely queries. */

@@ -3,6 +3,7 @@ import { initial } from "./001-initial.ts";
 import { rateLimits } from "./002-rate-limits.ts";
 import { authEvents } from "./003-auth-events.ts";
 import { webhooks } from "./004-webhooks.ts";
+import { secondFactors } from "./005-second-factors.ts";
 import { signupNotices } from "./007-signup-notices.ts";
 
 /** Applied in key order; never edit a migration that has shipped, add the next number. */
@@ -11,5 +12,6 @@ export const migrations: Record<string, Migration> = {
   "002-rate-limits": rateLimits,
   "003-auth-events": authEvents,
   "004-webhooks": webhooks,
+  "005-second-factors": secondFactors,
   "007-signup-notices": signupNotices,
 };

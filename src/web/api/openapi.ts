@@ -1,4 +1,5 @@
 import { ERROR_CATALOGUE } from "../../accounts/errors.ts";
+import { secondFactorPaths } from "./openapi-second-factor.ts";
 
 const json = (schema: object) => ({ content: { "application/json": { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -50,6 +51,7 @@ export const OPENAPI = {
               code: { type: "string", enum: Object.keys(ERROR_CATALOGUE) },
               message: { type: "string" },
               fields: { type: "object", additionalProperties: { type: "string" } },
+              methods: { type: "array", items: { type: "string" }, description: "mfa_required / reauth_required: e.g. totp, recovery_code, passkey, password" },
             },
           },
         },
@@ -90,6 +92,7 @@ export const OPENAPI = {
     },
   },
   paths: {
+    ...secondFactorPaths({ error, anyRouteErrors, commonErrors }),
     "/register": {
       post: {
         summary: "Sign up (same answer when the address is taken; its owner is emailed instead)",
@@ -101,7 +104,11 @@ export const OPENAPI = {
       post: {
         summary: "Sign in",
         requestBody: body(strings("email", "password")),
-        responses: { "200": { description: "New `session` cookie", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("invalid_credentials"), ...commonErrors },
+        responses: {
+          "200": { description: "New `session` cookie", ...json({ type: "object", properties: { user: ref("User") } }) },
+          "401": error("invalid_credentials, or mfa_required with `methods`: a pending `session` cookie is set, finish at POST /login/2fa"),
+          ...commonErrors,
+        },
       },
     },
     "/logout": { post: { summary: "Sign out (server-side session deleted)", responses: { "204": { description: "Signed out" }, ...commonErrors } } },

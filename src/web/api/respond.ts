@@ -4,12 +4,12 @@ import { AccountError, ERROR_CATALOGUE, type ErrorCode, type FieldErrors } from 
 import { applyErrorHeaders } from "../http.ts";
 
 export interface ApiErrorBody {
-  error: { code: ErrorCode; message: string; fields?: FieldErrors };
+  error: { code: ErrorCode; message: string; fields?: FieldErrors; methods?: readonly string[] };
 }
 
 export function sendError(reply: FastifyReply, err: AccountError, status = err.status): FastifyReply {
   applyErrorHeaders(reply, err);
-  const body: ApiErrorBody = { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}) } };
+  const body: ApiErrorBody = { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}), ...(err.methods ? { methods: err.methods } : {}) } };
   return reply.code(status).type("application/json; charset=utf-8").send(body);
 }
 

@@ -17,6 +17,9 @@ import {
 } from "../guarded.ts";
 import { asUnavailable, auditRateLimited, clearSessionCookie, clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
 import { OPENAPI } from "./openapi.ts";
+import { passkeyApi } from "./passkeys.ts";
+import { secondFactorApi } from "./second-factor.ts";
+import { mfaRequired, secondFactorMethods } from "../second-step.ts";
 import { crossSite, errorFor, sendError } from "./respond.ts";
 import { sessionBody } from "./session.ts";
 
@@ -83,6 +86,8 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
       api.post("/login", async (req, reply) => {
         const form = formFields(req.body, ["email", "password"]);
         const result = await guardedLogin(ctx, req, reply, form);
+        // The pending session's cookie is set: POST /login/2fa finishes the sign-in (SPEC §9).
+        if (result.mfaPending) throw mfaRequired(await secondFactorMethods(ctx, result.userId));
         return { user: { confirmed: result.confirmed } };
       });
 
@@ -196,6 +201,9 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
           })),
         };
       });
+
+      secondFactorApi(api, ctx, { signedIn, confirmed });
+      passkeyApi(api, ctx, { confirmed });
 
       api.setNotFoundHandler(async (_req, reply) => sendError(reply, errorFor("not_found")));
     },

@@ -3,8 +3,8 @@ import { sha256 } from "../../secrets.ts";
 
 /**
  * GET /api/v1/session (SPEC §7): who is behind the cookie, for backends that see it.
- * `authenticated_at` is when the session signed in (its creation, until sign-in strength is
- * stored per session) and `amr` how ("pwd": a password).
+ * `authenticated_at` is the last sign-in or re-authentication and `amr` how it was proven
+ * ("pwd", "otp", "recovery", "passkey").
  */
 export function sessionBody(viewer: Viewer) {
   const iso = (ms: number) => new Date(ms).toISOString();
@@ -21,8 +21,8 @@ export function sessionBody(viewer: Viewer) {
       id: viewer.sessionId,
       created_at: iso(viewer.sessionCreatedAt),
       expires_at: iso(viewer.sessionExpiresAt),
-      authenticated_at: iso(viewer.sessionCreatedAt),
-      amr: ["pwd"],
+      authenticated_at: iso(viewer.authenticatedAt ?? viewer.sessionCreatedAt),
+      amr: viewer.amr,
     },
   };
 }

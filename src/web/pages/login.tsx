@@ -6,16 +6,18 @@ import { clearSessionCookie, clientInfo, formFields, rememberNext, viewerOf, typ
 import { safeNext, withNext } from "../redirects.ts";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { page, pageState } from "./common.tsx";
+import { PASSKEY_SCRIPTS } from "./passkeys.tsx";
 
-function LoginForm({ csrf, next, email = "", error }: { csrf: string; next: string; email?: string; error?: string }) {
+function LoginForm({ csrf, next, email = "", error, passkeys }: { csrf: string; next: string; email?: string; error?: string; passkeys: boolean }) {
   return (
     <form method="post" action="/login" novalidate>
       {error ? <Alert>{error}</Alert> : null}
       <CsrfField token={csrf} />
       <input type="hidden" name="next" value={next} />
-      <Field label="Email" name="email" type="email" value={email} autocomplete="username" />
+      <Field label="Email" name="email" type="email" value={email} autocomplete={passkeys ? "username webauthn" : "username"} />
       <Field label="Password" name="password" type="password" autocomplete="current-password" />
       <button type="submit">Sign in</button>
+      {passkeys ? <div id="passkey-login" hidden data-next={next} /> : null}
       <p>
         <a href="/forgot">Forgot your password?</a> · <a href={withNext("/register", next)}>Create an account</a>
       </p>
@@ -25,11 +27,14 @@ function LoginForm({ csrf, next, email = "", error }: { csrf: string; next: stri
 
 export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
+  // Passkey sign-in (autofill or a button) is added by script where the browser can do it.
+  const passkeys = deps.config.webauthnRpId !== null;
+  const scripts = passkeys ? PASSKEY_SCRIPTS : [];
 
   app.get("/login", async (req, reply) => {
     const state = await pageState(req, reply, ctx);
     const next = safeNext(deps.config, (req.query as Record<string, unknown>).next);
-    return page(reply, 200, state, "Sign in", <LoginForm csrf={state.csrf} next={next} />);
+    return page(reply, 200, state, "Sign in", <LoginForm csrf={state.csrf} next={next} passkeys={passkeys} />, scripts);
   });
 
   app.post("/login", async (req, reply) => {
@@ -39,6 +44,7 @@ export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
       const form = formFields(req.body, ["email", "password"]);
       email = form.email;
       const result = await guardedLogin(ctx, req, reply, form);
+      if (result.mfaPending) return reply.redirect(withNext("/login/2fa", next), 303);
       if (result.confirmed) return reply.redirect(next, 303);
       rememberNext(reply, deps, next);
       return reply.redirect("/unconfirmed", 303);
@@ -46,7 +52,7 @@ export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (!(err instanceof AccountError) || !["invalid_credentials", "invalid_input"].includes(err.code)) throw err;
       const state = await pageState(req, reply, ctx);
       const message = new AccountError("invalid_credentials").message;
-      return page(reply, 401, state, "Sign in", <LoginForm csrf={state.csrf} next={next} email={email} error={message} />);
+      return page(reply, 401, state, "Sign in", <LoginForm csrf={state.csrf} next={next} email={email} error={message} passkeys={passkeys} />, scripts);
     }
   });
 

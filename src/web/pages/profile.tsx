@@ -56,7 +56,7 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
           <dd>{user.confirmedOn === null ? "—" : formatTime(user.confirmedOn)}</dd>
         </dl>
         <p>
-          <a href="/sessions">Your signed-in devices</a>
+          <a href="/sessions">Your signed-in devices</a> · <a href="/profile/2fa">Two-step sign-in</a> · <a href="/profile/passkeys">Passkeys</a>
         </p>
         <h2>Change password</h2>
         <form method="post" action="/profile/password" novalidate>
