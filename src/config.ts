@@ -31,6 +31,8 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** How long a worker's claim on a batch of mail lasts; a dead worker's batch is re-sent after this. */
   readonly outboxLeaseSeconds: number;
+  /** Seconds after which a never-confirmed account is deleted; 0 never (SPEC §2, §10). */
+  readonly unconfirmedAccountTtl: number;
   /** The dev mailbox is on when there is no SMTP server and this is not production. */
   readonly devMailbox: boolean;
 }
@@ -67,6 +69,7 @@ const schema = z.object({
   AUDIT_RETENTION_DAYS: ttl.default(180),
   SHUTDOWN_GRACE: ttl.default(10),
   OUTBOX_LEASE_SECONDS: ttl.default(60),
+  UNCONFIRMED_ACCOUNT_TTL: z.coerce.number().int().nonnegative().default(604800),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -120,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     shutdownGrace: e.SHUTDOWN_GRACE,
     outboxLeaseSeconds: e.OUTBOX_LEASE_SECONDS,
+    unconfirmedAccountTtl: e.UNCONFIRMED_ACCOUNT_TTL,
     devMailbox: !e.SMTP_URL && !production,
   });
 }

@@ -13,6 +13,12 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, message: "Too many attempts. Please wait and try again." },
   payload_too_large: { status: 413, message: "That request is too large." },
   not_found: { status: 404, message: "Not found." },
+  // Also added by the re-authentication work (SPEC §9; it adds `methods`): keep one of the two.
+  reauth_required: { status: 403, message: "Please confirm it is you: sign in again to continue." },
+  account_disabled: { status: 403, message: "This account has been disabled. Contact the operator of this site." },
+  // The change would break a rule that other rows uphold (the last admin), or the account is
+  // in a state that does not allow it.
+  conflict: { status: 409, message: "That cannot be done in the account's current state." },
   // Beyond SPEC §5's list: the bounded password-hash queue is full (issue 4), or the database is
   // unreachable (issue 5). Always with Retry-After.
   unavailable: { status: 503, message: "We are busy right now. Please try again in a moment." },

@@ -85,6 +85,7 @@ const sessionByHash = prepared((kysely, idHash: string) =>
       "users.registered_on",
       "users.confirmed_on",
       "users.pending_email",
+      "users.disabled_at",
     ])
     .where("sessions.id_hash", "=", idHash),
 );
@@ -104,6 +105,8 @@ export async function lookupSession(deps: SessionDeps, cookieValue: string | und
     await kysely.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
     return null;
   }
+  // Disabling deletes every session; this also refuses one created by a sign-in in flight then.
+  if (row.disabled_at !== null && row.signup_email === null) return null;
   if (now - row.last_seen_at >= LAST_SEEN_RESOLUTION_MS) {
     await kysely.updateTable("sessions").set({ last_seen_at: now }).where("id_hash", "=", idHash).execute();
   }

@@ -18,6 +18,8 @@ export interface UsersTable {
   confirmation_sent_at: number | null;
   /** An address change waiting for its link to be confirmed (only the latest request counts). */
   pending_email: string | null;
+  /** When an admin disabled the account; null while it is enabled (migration 006). */
+  disabled_at: Generated<number | null>;
 }
 
 export interface SessionsTable {
@@ -75,6 +77,8 @@ export interface OutboxTable {
   locked_until: number | null;
   sent_at: number | null;
   last_error: string | null;
+  /** Keyed hash of the recipient's address (outbox.ts), so an account's deletion finds its mail (006). */
+  recipient: Generated<string | null>;
 }
 
 export type AuthEventType =
@@ -93,7 +97,20 @@ export type AuthEventType =
   | "session_revoked"
   | "rate_limited"
   | "admin_created"
-  | "admin_promoted";
+  | "admin_promoted"
+  // Issue 14 (lifecycle.ts, admin/actions.ts): actor_id is the admin, user_id the account.
+  | "account_disabled"
+  | "account_enabled"
+  | "account_deleted"
+  | "account_purged"
+  | "admin_granted"
+  | "admin_revoked"
+  | "sessions_revoked"
+  | "confirmation_resent"
+  | "confirmed_by_admin"
+  | "reset_sent"
+  | "mfa_reset"
+  | "mail_retried";
 
 /** Append-only. Never a password, token, session id or email body. */
 export interface AuthEventsTable {
@@ -105,6 +122,8 @@ export interface AuthEventsTable {
   /** ok | failed | duplicate | unknown_account | limited … */
   outcome: string;
   created_at: number;
+  /** Who acted, when not the account itself (an admin); null otherwise (migration 006). */
+  actor_id: Generated<string | null>;
 }
 
 export interface Database {

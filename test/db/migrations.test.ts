@@ -23,6 +23,7 @@ const EXPECTED: Columns = {
     admin: true,
     confirmation_sent_at: true,
     pending_email: true,
+    disabled_at: true,
   },
   sessions: {
     id_hash: true,
@@ -60,8 +61,9 @@ const EXPECTED: Columns = {
     locked_until: true,
     sent_at: true,
     last_error: true,
+    recipient: true,
   },
-  auth_events: { id: true, type: true, user_id: true, ip: true, user_agent: true, outcome: true, created_at: true },
+  auth_events: { id: true, type: true, user_id: true, ip: true, user_agent: true, outcome: true, created_at: true, actor_id: true },
 };
 
 /** Tables that exist for a library, not for Kysely queries. */

@@ -101,7 +101,12 @@ export const OPENAPI = {
       post: {
         summary: "Sign in",
         requestBody: body(strings("email", "password")),
-        responses: { "200": { description: "New `session` cookie", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("invalid_credentials"), ...commonErrors },
+        responses: {
+          "200": { description: "New `session` cookie", ...json({ type: "object", properties: { user: ref("User") } }) },
+          "401": error("invalid_credentials"),
+          ...commonErrors,
+          "403": error("account_disabled (the right password of a disabled account), or forbidden (cross-site)"),
+        },
       },
     },
     "/logout": { post: { summary: "Sign out (server-side session deleted)", responses: { "204": { description: "Signed out" }, ...commonErrors } } },
@@ -129,7 +134,30 @@ export const OPENAPI = {
         responses: { "204": { description: "Password set" }, ...commonErrors, "400": error("token_invalid or token_expired; invalid_input when the body is not readable JSON") },
       },
     },
-    "/me": { get: { summary: "The signed-in user", security: [{ session: [] }], responses: { "200": { description: "User", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("unauthenticated"), ...anyRouteErrors } } },
+    "/me": {
+      get: { summary: "The signed-in user", security: [{ session: [] }], responses: { "200": { description: "User", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("unauthenticated"), ...anyRouteErrors } },
+      delete: {
+        summary: "Delete the account and everything of it (fresh session); goodbye email; signed out",
+        security: [{ session: [] }],
+        requestBody: { required: false, ...json({ type: "object", properties: { email: { type: "string", description: "if sent, must be the account's address (any case)" } } }) },
+        responses: {
+          "204": { description: "Deleted; the session cookie is cleared" },
+          "401": error("unauthenticated"),
+          "403": error("reauth_required (the session is not fresh), email_unconfirmed, or forbidden (cross-site)"),
+          "409": error("conflict: the account is the last confirmed, enabled admin"),
+          "422": error("invalid_input: `email` is not the account's address"),
+          "500": anyRouteErrors["500"],
+          "503": anyRouteErrors["503"],
+        },
+      },
+    },
+    "/me/export": {
+      get: {
+        summary: "The account's own data as a JSON attachment: account, sessions, audit events (never a hash, token, code or session id)",
+        security: [{ session: [] }],
+        responses: { "200": { description: "Export", ...json({ type: "object" }) }, "401": error("unauthenticated"), ...anyRouteErrors },
+      },
+    },
     "/me/password": {
       post: {
         summary: "Change password (other sessions end; this one gets a new id)",
