@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Migration } from "kysely";
+import { PostgresAdapter, sql, type Kysely, type Migration } from "kysely";
 
 /**
  * Issue 14: the operator's side and the end of an account's life.
@@ -28,6 +28,11 @@ export const lifecycle: Migration = {
       .where(sql.ref("disabled_at"), "is not", null)
       .execute();
     await db.schema.dropIndex("users_registered_on").execute();
+    // The prefix search compares by code point (db/prefix.ts). SQLite's unique index on
+    // email_canonical already does; PostgreSQL's follows the database collation, so one more.
+    if (db.getExecutor().adapter instanceof PostgresAdapter) {
+      await sql`create index users_email_prefix on users (email_canonical collate "C")`.execute(db);
+    }
 
     await db.schema.createIndex("auth_events_type").on("auth_events").columns(["type", "created_at", "id"]).execute();
     await db.schema.createIndex("auth_events_newest").on("auth_events").columns(["created_at", "id"]).execute();
@@ -35,6 +40,7 @@ export const lifecycle: Migration = {
     await db.schema.createIndex("outbox_recipient").on("outbox").column("recipient").execute();
   },
   async down(db: Kysely<any>) {
+    if (db.getExecutor().adapter instanceof PostgresAdapter) await db.schema.dropIndex("users_email_prefix").execute();
     for (const i of ["outbox_recipient", "auth_events_newest", "auth_events_type", "users_disabled_newest", "users_admins_newest", "users_confirmed_newest", "users_newest"]) {
       await db.schema.dropIndex(i).execute();
     }

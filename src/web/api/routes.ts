@@ -16,6 +16,7 @@ import {
   guardedReset,
 } from "../guarded.ts";
 import { asUnavailable, auditRateLimited, clearSessionCookie, clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
+import { adminApiRoutes } from "./admin.ts";
 import { lifecycleApiRoutes } from "./lifecycle.ts";
 import { OPENAPI } from "./openapi.ts";
 import { crossSite, errorFor, sendError } from "./respond.ts";
@@ -196,6 +197,7 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
       });
 
       lifecycleApiRoutes(api, ctx);
+      adminApiRoutes(api, ctx);
 
       api.setNotFoundHandler(async (_req, reply) => sendError(reply, errorFor("not_found")));
     },
