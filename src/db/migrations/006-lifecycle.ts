@@ -18,7 +18,8 @@ export const lifecycle: Migration = {
     await db.schema.alterTable("auth_events").addColumn("actor_id", "text").execute();
     await db.schema.alterTable("outbox").addColumn("recipient", "text").execute();
 
-    await db.schema.createIndex("users_newest").on("users").columns(["registered_on", "id"]).execute();
+    // With the address: a broad prefix's page is found by walking this index alone (admin/users.ts).
+    await db.schema.createIndex("users_newest").on("users").columns(["registered_on", "id", "email_canonical"]).execute();
     await db.schema.createIndex("users_confirmed_newest").on("users").columns(["confirmed", "registered_on", "id"]).execute();
     await db.schema.createIndex("users_admins_newest").on("users").columns(["registered_on", "id"]).where(sql.ref("admin"), "=", sql.lit(1)).execute();
     await db.schema
