@@ -5,7 +5,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 /**
  * The account's own data as JSON (`GET /profile/export`, `GET /api/v1/me/export`): the account,
- * its sessions and its audit events. Never a password hash, token, code or session id.
+ * its sessions and its audit events (passkey names join once passkeys exist, SPEC §3). Never a
+ * password hash, token, code or session id.
  */
 export async function exportAccount(deps: Pick<Deps, "db" | "clock" | "config">, userId: string) {
   const user = await deps.db.kysely
@@ -37,8 +38,6 @@ export async function exportAccount(deps: Pick<Deps, "db" | "clock" | "config">,
       ip: s.ip,
       user_agent: s.user_agent,
     })),
-    // Second factors' passkey names join here once they exist (SPEC §3).
-    passkeys: [] as string[],
     audit_events: events.map((e) => ({ type: e.type, outcome: e.outcome, at: iso(e.created_at), ip: e.ip, user_agent: e.user_agent })),
   };
 }

@@ -2,18 +2,12 @@ import type { Deps } from "../accounts/deps.ts";
 import { AccountError } from "../accounts/errors.ts";
 import { liveSessions, type SessionSummary } from "../accounts/sessions.ts";
 import { listEvents, type AuditEvent } from "./events.ts";
+import type { AccountSummary } from "./users.ts";
 
 /** How many of an account's latest audit events its admin page shows. */
 export const ACCOUNT_EVENTS_SHOWN = 20;
 
-export interface AccountDetail {
-  readonly id: string;
-  readonly email: string;
-  readonly registeredOn: number;
-  readonly confirmedOn: number | null;
-  readonly pendingEmail: string | null;
-  readonly admin: boolean;
-  readonly disabledAt: number | null;
+export interface AccountDetail extends Omit<AccountSummary, "liveSessions"> {
   readonly sessions: Omit<SessionSummary, "current">[];
   readonly events: AuditEvent[];
 }

@@ -26,6 +26,7 @@ th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #dde;vertical
 .switch{display:flex;gap:1rem}
 .actions form{display:inline-block;margin:0 .5rem .5rem 0}
 button.danger{background:#b00020}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 select{font:inherit;padding:.5rem;border:1px solid #9aa4af;border-radius:4px;background:#fff}
 form.search{display:flex;gap:1rem;align-items:flex-end;flex-wrap:wrap}
 .chart{margin:0 0 1rem}

@@ -1,7 +1,10 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
 import { isAdmin, type Viewer } from "../../accounts/sessions.ts";
+import type { FailedMail } from "../../admin/failed-mail.ts";
+import { formatTime } from "../../mail/message.tsx";
 import { clientInfo, type WebContext } from "../http.ts";
+import { CsrfField } from "../views/layout.tsx";
 import { pageState, toLogin, type PageState } from "./common.tsx";
 
 /**
@@ -45,4 +48,39 @@ export function queryParam(req: FastifyRequest, name: string): string {
 /** Short ISO-like time for dense admin tables. */
 export function shortTime(ms: number | null): string {
   return ms === null ? "—" : new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC";
+}
+
+/** Mails the worker gave up on (kind, attempts, last error; never the body), each with a retry button. */
+export function FailedTable({ mails, csrf }: { mails: readonly FailedMail[]; csrf: string }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Email</th>
+          <th>Queued</th>
+          <th>Attempts</th>
+          <th>Last error</th>
+          <th>
+            <span class="visually-hidden">Retry</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {mails.map((m) => (
+          <tr data-mail={m.id}>
+            <td>{m.kind}</td>
+            <td>{formatTime(m.createdAt)}</td>
+            <td>{m.attempts}</td>
+            <td>{m.lastError ?? "—"}</td>
+            <td>
+              <form method="post" action={`/admin/mail/${m.id}/retry`}>
+                <CsrfField token={csrf} />
+                <button type="submit">Retry</button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
 }

@@ -5,8 +5,8 @@ import { cohorts, cohortsCsv, COHORTS_SHOWN } from "../../admin/cohorts.ts";
 import { listEvents } from "../../admin/events.ts";
 import { failedMail, mailCounts } from "../../admin/failed-mail.ts";
 import type { WebContext } from "../http.ts";
-import { Alert, CsrfField } from "../views/layout.tsx";
-import { actorOf, adminState, queryParam, redirectWithFlash, shortTime, takeFlash } from "./admin-common.tsx";
+import { Alert } from "../views/layout.tsx";
+import { actorOf, adminState, FailedTable, queryParam, redirectWithFlash, takeFlash } from "./admin-common.tsx";
 import { EventTable } from "./admin-users.tsx";
 import { page } from "./common.tsx";
 
@@ -89,33 +89,7 @@ export function adminOpsRoutes(admin: FastifyInstance, ctx: WebContext): void {
         {failed.length === 0 ? (
           <p>None.</p>
         ) : (
-          <table>
-            <thead>
-              <tr>
-                <th>Email</th>
-                <th>Queued</th>
-                <th>Attempts</th>
-                <th>Last error</th>
-                <th></th>
-              </tr>
-            </thead>
-            <tbody>
-              {failed.map((m) => (
-                <tr data-mail={m.id}>
-                  <td>{m.kind}</td>
-                  <td>{shortTime(m.createdAt)}</td>
-                  <td>{m.attempts}</td>
-                  <td>{m.lastError ?? "—"}</td>
-                  <td>
-                    <form method="post" action={`/admin/mail/${m.id}/retry`}>
-                      <CsrfField token={gate.state.csrf} />
-                      <button type="submit">Retry</button>
-                    </form>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <FailedTable mails={failed} csrf={gate.state.csrf} />
         )}
       </>,
     );

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { accountTotals, cohorts, COHORTS_SHOWN, WINDOWS, type Cohort, type CohortPeriod } from "../../admin/cohorts.ts";
-import { failedMail, type FailedMail } from "../../admin/failed-mail.ts";
+import { failedMail } from "../../admin/failed-mail.ts";
 import { outboxCounts } from "../../db/claim.ts";
-import { formatTime } from "../../mail/message.tsx";
 import type { WebContext } from "../http.ts";
-import { adminState } from "./admin-common.tsx";
+import { adminState, FailedTable } from "./admin-common.tsx";
 import { adminOpsRoutes } from "./admin-ops.tsx";
 import { adminUserRoutes } from "./admin-users.tsx";
 import { page } from "./common.tsx";
@@ -57,7 +56,7 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
             <p>
               {outbox.pending} waiting to be sent, {outbox.failed} given up on. <a href="/admin/mail">Details and retries</a>
             </p>
-            {failed.length > 0 ? <FailedTable mails={failed} /> : null}
+            {failed.length > 0 ? <FailedTable mails={failed} csrf={gate.state.csrf} /> : null}
           </>,
         );
       });
@@ -160,27 +159,3 @@ function CohortTable({ cohorts, period }: { cohorts: readonly Cohort[]; period: 
   );
 }
 
-function FailedTable({ mails }: { mails: readonly FailedMail[] }) {
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th>Email</th>
-          <th>Queued</th>
-          <th>Attempts</th>
-          <th>Last error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {mails.map((m) => (
-          <tr data-mail={m.id}>
-            <td>{m.kind}</td>
-            <td>{formatTime(m.createdAt)}</td>
-            <td>{m.attempts}</td>
-            <td>{m.lastError ?? "—"}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
