@@ -32,6 +32,8 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** How long a worker's claim on a batch of mail lasts; a dead worker's batch is re-sent after this. */
   readonly outboxLeaseSeconds: number;
+  /** Seconds after which a never-confirmed account is deleted; 0 never (SPEC §2, §10). */
+  readonly unconfirmedAccountTtl: number;
   /** The dev mailbox is on when there is no SMTP server and this is not production. */
   readonly devMailbox: boolean;
   /** FORWARD_AUTH=on: the reverse-proxy verify routes (SPEC §7) answer; else they are 404. */
@@ -99,6 +101,7 @@ const schema = z.object({
   REAUTH_TTL: ttl.default(300),
   WEBAUTHN_RP_ID: z.string().min(1).optional(),
   WEBAUTHN_RP_NAME: z.string().min(1).default("Latchkey"),
+  UNCONFIRMED_ACCOUNT_TTL: z.coerce.number().int().nonnegative().default(604800),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -156,6 +159,7 @@ export function loadConfig(env: Env = process.env): Config {
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
     shutdownGrace: e.SHUTDOWN_GRACE,
     outboxLeaseSeconds: e.OUTBOX_LEASE_SECONDS,
+    unconfirmedAccountTtl: e.UNCONFIRMED_ACCOUNT_TTL,
     devMailbox: !e.SMTP_URL && !production,
     forwardAuth: e.FORWARD_AUTH === "on",
     redirectHosts: Object.freeze((e.REDIRECT_HOSTS ?? "").split(",").map((s) => s.trim()).filter(Boolean).map(parseRedirectHost)),

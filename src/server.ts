@@ -3,6 +3,7 @@ import pino from "pino";
 import { systemClock, type Clock, type Deps } from "./accounts/deps.ts";
 import { pruneEvents } from "./accounts/audit.ts";
 import { createHasher } from "./accounts/passwords.ts";
+import { purgeUnconfirmed } from "./accounts/lifecycle.ts";
 import { deleteExpiredSessions } from "./accounts/sessions.ts";
 import type { Config } from "./config.ts";
 import { migrate, openDb } from "./db/index.ts";
@@ -82,14 +83,39 @@ export function runWorker(core: Core, options?: WorkerOptions): RunningWorker {
     );
   void prune();
   const timer = setInterval(prune, PRUNE_EVERY_MS).unref();
+  const purgeTimer = startPurge(core);
   return {
     worker,
     async stop() {
       clearInterval(timer);
+      if (purgeTimer) clearInterval(purgeTimer);
       await worker.stop();
       transport.close();
     },
   };
+}
+
+/**
+ * The sweep of never-confirmed accounts (SPEC §10): every quarter of UNCONFIRMED_ACCOUNT_TTL,
+ * at least every second and at most every minute, so an account goes at most a minute late.
+ * One indexed query (users_confirmed_newest) when nothing is due.
+ */
+function startPurge(core: Core): NodeJS.Timeout | undefined {
+  const ttl = core.deps.config.unconfirmedAccountTtl;
+  if (ttl === 0) return undefined;
+  const every = Math.min(60_000, Math.max(1000, (ttl * 1000) / 4));
+  let running = false;
+  const purge = () => {
+    if (running) return;
+    running = true;
+    purgeUnconfirmed(core.deps)
+      .then(
+        (n) => n > 0 && core.log.info({ purged: n }, "never-confirmed accounts deleted"),
+        (err: unknown) => core.log.warn({ err }, "purge of never-confirmed accounts failed"),
+      )
+      .finally(() => (running = false));
+  };
+  return setInterval(purge, every).unref();
 }
 
 export interface Service {

@@ -52,6 +52,11 @@ describe("loadConfig defaults (SPEC §2)", () => {
     assert.equal(c.production, false);
     assert.equal(c.devMailbox, true, "no SMTP_URL, not production → dev mailbox");
     assert.equal(c.secureCookies, false);
+    assert.equal(c.unconfirmedAccountTtl, 604800);
+  });
+
+  test("UNCONFIRMED_ACCOUNT_TTL=0 means never", () => {
+    assert.equal(loadConfig({ SECRET_KEY: KEY, UNCONFIRMED_ACCOUNT_TTL: "0" }).unconfirmedAccountTtl, 0);
   });
 
   test("the config is frozen", () => {
@@ -153,6 +158,8 @@ describe("invalid configuration names the variable", () => {
     ["WEBHOOK_ALLOW_PRIVATE", { WEBHOOK_ALLOW_PRIVATE: "yes" }],
     ["LOG_LEVEL", { LOG_LEVEL: "loud" }],
     ["SECRET_KEY", { SECRET_KEY: "short" }],
+    ["UNCONFIRMED_ACCOUNT_TTL", { UNCONFIRMED_ACCOUNT_TTL: "-1" }],
+    ["UNCONFIRMED_ACCOUNT_TTL", { UNCONFIRMED_ACCOUNT_TTL: "a week" }],
   ];
   for (const [variable, env] of cases) {
     test(`${variable}=${JSON.stringify(Object.values(env).join(" / "))}`, () => {

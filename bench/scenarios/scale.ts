@@ -1,7 +1,8 @@
 /**
  * Does the user count matter? Two servers side by side, one on a database of 1 k users, one
  * on 1 M (100 k with --quick), each seeded by a bulk insert (timed). The same GET /profile and
- * POST /login loads alternate between them.
+ * POST /login loads alternate between them. Then the admin account list on the big one
+ * (admin-users.ts).
  */
 import { createTestDatabase, type TestDatabase } from "../../test/helpers/databases.ts";
 import { withCpu, type CpuPerRequest } from "../cpu.ts";
@@ -13,6 +14,7 @@ import { ms, num, times } from "../table.ts";
 import { wrk, type WrkResult } from "../wrk.ts";
 
 type Measured = WrkResult & { cpu: CpuPerRequest };
+import { adminUsersScenario } from "./admin-users.ts";
 import { loginLoad } from "./login.ts";
 
 const MAX_RATIO = 1.2;
@@ -75,6 +77,7 @@ export async function scaleScenario(ctx: BaseContext): Promise<void> {
     };
     compare("scale: GET /profile", r.smallProfile, r.bigProfile, "req/s");
     compare("scale: POST /login", l.smallLogin, l.bigLogin, "logins/s");
+    await adminUsersScenario(ctx, big!.app, databases[1]!.url, big!.seeded, label(sizes[1]));
   } finally {
     for (const app of apps) await app.stop();
     for (const database of databases) await database.drop();

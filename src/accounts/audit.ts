@@ -13,6 +13,8 @@ export interface AuthEvent {
   readonly outcome: string;
   readonly client: ClientInfo;
   readonly now: number;
+  /** Who acted when it is not the account itself: the admin (issue 14). */
+  readonly actorId?: string | null;
 }
 
 /** Appends one event, in the caller's transaction (so it exists exactly when the action does). */
@@ -27,6 +29,7 @@ export async function recordEvent(trx: Trx, e: AuthEvent): Promise<void> {
       user_agent: e.client.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
       outcome: e.outcome,
       created_at: e.now,
+      actor_id: e.actorId ?? null,
     })
     .execute();
 }

@@ -16,6 +16,10 @@ export const ERROR_CATALOGUE = {
   // SPEC §9: both carry `methods` (what the account can use) in the error object.
   mfa_required: { status: 401, message: "Enter the code from your authenticator app, a recovery code, or use a passkey." },
   reauth_required: { status: 403, message: "Please confirm it is you before this change." },
+  account_disabled: { status: 403, message: "This account has been disabled. Contact the operator of this site." },
+  // The change would break a rule that other rows uphold (the last admin), or the account is
+  // in a state that does not allow it.
+  conflict: { status: 409, message: "That cannot be done in the account's current state." },
   // Beyond SPEC §5's list: the bounded password-hash queue is full (issue 4), or the database is
   // unreachable (issue 5). Always with Retry-After.
   unavailable: { status: 503, message: "We are busy right now. Please try again in a moment." },

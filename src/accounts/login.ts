@@ -31,7 +31,7 @@ export async function login(deps: Deps, input: { email: string; password: string
       ? undefined
       : await deps.db.kysely
           .selectFrom("users")
-          .select(["id", "email", "password_hash", "confirmed"])
+          .select(["id", "email", "password_hash", "confirmed", "disabled_at"])
           .where("email_canonical", "=", email.canonical)
           .executeTakeFirst();
   const ok = user ? await deps.hasher.verify(user.password_hash, password) : await deps.hasher.verifyDummy(password);
@@ -40,6 +40,12 @@ export async function login(deps: Deps, input: { email: string; password: string
     const outcome = user ? "wrong_password" : "unknown_account";
     await recordEvent(deps.db.kysely, { type: "login_failed", userId: user?.id ?? null, outcome, client, now });
     throw new AccountError("invalid_credentials");
+  }
+
+  if (user.disabled_at !== null) {
+    // Only after the right password: a wrong one stays a plain 401 (SPEC §3).
+    await recordEvent(deps.db.kysely, { type: "login_failed", userId: user.id, outcome: "disabled", client, now });
+    throw new AccountError("account_disabled");
   }
 
   const rehash = deps.hasher.needsRehash(user.password_hash) ? await deps.hasher.hash(password) : undefined;

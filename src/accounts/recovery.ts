@@ -2,7 +2,7 @@ import { emit } from "../events/emit.ts";
 import { passwordChangedMail } from "../mail/messages/password-changed.tsx";
 import { resetMail } from "../mail/messages/reset.tsx";
 import { recordEvent } from "./audit.ts";
-import type { ClientInfo, Deps } from "./deps.ts";
+import type { ClientInfo, Deps, Trx } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
 import { passwordProblem } from "./passwords.ts";
@@ -22,17 +22,23 @@ export async function requestReset(deps: Deps, emailInput: string, client: Clien
     const user =
       typeof email === "string"
         ? undefined
-        : await trx.selectFrom("users").select(["id", "email"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
+        : await trx.selectFrom("users").select(["id", "email", "disabled_at"]).where("email_canonical", "=", email.canonical).executeTakeFirst();
     // Recorded for unknown addresses too: the audit trail shows probing, and both paths write.
     await recordEvent(trx, { type: "reset_requested", userId: user?.id ?? null, outcome: user ? "ok" : "unknown_account", client, now });
-    if (!user) return false;
-    await killTokens(trx, user.id, now, "reset");
-    const ttlSeconds = deps.config.resetTokenTtl;
-    const issued = await issueToken(trx, { userId: user.id, purpose: "reset", email: user.email, ttlSeconds, now });
-    const link = `${deps.config.baseUrl}/reset/${issued.token}`;
-    await deps.outbox.enqueue(trx, resetMail({ to: user.email, link, expiresAt: issued.expiresAt, ttlSeconds, at: now, ...client }), now);
+    // A disabled account's links fail (SPEC §10): none is sent, and the answer is the same.
+    if (!user || user.disabled_at !== null) return false;
+    await queueReset(deps, trx, user, now, client);
     return true;
   });
+}
+
+/** Kills earlier reset links and queues a new one, in the caller's transaction (also the admin's send-reset). */
+export async function queueReset(deps: Deps, trx: Trx, user: { id: string; email: string }, now: number, client: ClientInfo): Promise<void> {
+  await killTokens(trx, user.id, now, "reset");
+  const ttlSeconds = deps.config.resetTokenTtl;
+  const issued = await issueToken(trx, { userId: user.id, purpose: "reset", email: user.email, ttlSeconds, now });
+  const link = `${deps.config.baseUrl}/reset/${issued.token}`;
+  await deps.outbox.enqueue(trx, resetMail({ to: user.email, link, expiresAt: issued.expiresAt, ttlSeconds, at: now, ...client }), now);
 }
 
 /** GET /reset/:token — only looks (mail scanners open links). */

@@ -129,6 +129,7 @@ const sessionByHash = prepared((kysely, idHash: string) =>
       "users.registered_on",
       "users.confirmed_on",
       "users.pending_email",
+      "users.disabled_at",
     ])
     .where("sessions.id_hash", "=", idHash),
 );
@@ -161,6 +162,8 @@ async function lookupAnySession(deps: SessionDeps, cookieValue: string | undefin
     await kysely.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
     return null;
   }
+  // Disabling deletes every session; this also refuses one created by a sign-in in flight then.
+  if (row.disabled_at !== null && row.signup_email === null) return null;
   if (now - row.last_seen_at >= lastSeenResolutionMs(deps.config.sessionIdleTtl)) {
     await kysely.updateTable("sessions").set({ last_seen_at: now }).where("id_hash", "=", idHash).execute();
   }

@@ -81,3 +81,10 @@ export async function accountTotals(deps: Pick<Deps, "db">): Promise<{ accounts:
     .executeTakeFirstOrThrow();
   return { accounts: Number(row.accounts), confirmed: Number(row.confirmed ?? 0) };
 }
+
+/** The cohort table as CSV (`/admin/cohorts.csv`): one row per day or week, oldest first. */
+export function cohortsCsv(rows: readonly Cohort[]): string {
+  const header = ["start", "registered", "confirmed_within_1h", "confirmed_within_1d", "confirmed_within_7d", "confirmed_ever", "still_filling"];
+  const lines = rows.map((c) => [new Date(c.start).toISOString().slice(0, 10), c.registered, ...c.within, c.confirmed, c.open].join(","));
+  return [header.join(","), ...lines].join("\r\n") + "\r\n";
+}

@@ -25,6 +25,8 @@ export interface UsersTable {
   mfa_locked_until: Generated<number | null>;
   /** Random WebAuthn user handle (base64url), never the id or address; set with the first passkey. */
   webauthn_user_id: Generated<string | null>;
+  /** When an admin disabled the account; null while it is enabled (migration 006). */
+  disabled_at: Generated<number | null>;
 }
 
 export interface SessionsTable {
@@ -94,6 +96,8 @@ export interface OutboxTable {
   last_error: string | null;
   /** Set on a webhook delivery (the endpoint it goes to); null on an email. */
   endpoint_id: string | null;
+  /** Keyed hash of the recipient's address (outbox.ts), so an account's deletion finds its mail (006). */
+  recipient: Generated<string | null>;
 }
 
 export type AuthEventType =
@@ -119,7 +123,20 @@ export type AuthEventType =
   | "mfa_ok"
   | "reauth"
   | "passkey_login"
-  | "passkey_counter_regression";
+  | "passkey_counter_regression"
+  // Issue 14 (lifecycle.ts, admin/actions.ts): actor_id is the admin, user_id the account.
+  | "account_disabled"
+  | "account_enabled"
+  | "account_deleted"
+  | "account_purged"
+  | "admin_granted"
+  | "admin_revoked"
+  | "sessions_revoked"
+  | "confirmation_resent"
+  | "confirmed_by_admin"
+  | "reset_sent"
+  | "mfa_reset"
+  | "mail_retried";
 
 /** Append-only. Never a password, token, session id or email body. */
 export interface AuthEventsTable {
@@ -131,6 +148,8 @@ export interface AuthEventsTable {
   /** ok | failed | duplicate | unknown_account | limited … */
   outcome: string;
   created_at: number;
+  /** Who acted, when not the account itself (an admin); null otherwise (migration 006). */
+  actor_id: Generated<string | null>;
 }
 
 export interface WebhookEndpointsTable {

@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
+import { hkdfSync, randomUUID } from "node:crypto";
 import type { Kysely } from "kysely";
 import type { Database } from "../db/schema.ts";
-import { seal, unseal } from "../secrets.ts";
+import { hmac, seal, unseal } from "../secrets.ts";
 import type { Mail } from "./message.tsx";
 
 /**
@@ -11,10 +11,18 @@ import type { Mail } from "./message.tsx";
 export interface Outbox {
   enqueue(trx: Kysely<Database>, mail: Mail, now: number): Promise<void>;
   open(payload: string): Mail;
+  /**
+   * The keyed hash stored in outbox.recipient for mail to `address` (any case): deleting an
+   * account deletes the mail queued to it without opening a sealed body.
+   */
+  recipientKey(address: string): string;
 }
 
 export function createOutbox(opts: { key: Buffer; messageIdDomain: string }): Outbox {
+  const recipientHmacKey = Buffer.from(hkdfSync("sha256", opts.key, "", "outbox recipient v1", 32));
+  const recipientKey = (address: string) => hmac(recipientHmacKey, address.trim().normalize("NFKC").toLowerCase());
   return {
+    recipientKey,
     async enqueue(trx, mail, now) {
       await trx
         .insertInto("outbox")
@@ -29,6 +37,7 @@ export function createOutbox(opts: { key: Buffer; messageIdDomain: string }): Ou
           locked_until: null,
           sent_at: null,
           last_error: null,
+          recipient: recipientKey(mail.to),
         })
         .execute();
     },

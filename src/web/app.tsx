@@ -15,6 +15,7 @@ import { healthRoutes } from "./pages/health.ts";
 import { homeRoutes } from "./pages/home.tsx";
 import { loginRoutes } from "./pages/login.tsx";
 import { profileRoutes } from "./pages/profile.tsx";
+import { lifecycleRoutes } from "./pages/lifecycle.tsx";
 import { recoveryRoutes } from "./pages/recovery.tsx";
 import { sessionRoutes } from "./pages/sessions.tsx";
 import { registrationRoutes } from "./pages/registration.tsx";
@@ -135,6 +136,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   confirmRoutes(app, ctx);
   loginRoutes(app, ctx);
   profileRoutes(app, ctx);
+  lifecycleRoutes(app, ctx);
   sessionRoutes(app, ctx);
   recoveryRoutes(app, ctx);
   adminRoutes(app, ctx);

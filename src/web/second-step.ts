@@ -54,17 +54,19 @@ export function isReauthRequired(err: unknown): err is AccountError {
 }
 
 /**
- * For pages of sensitive actions (account deletion, …): null when the session is fresh, else
- * the 303 → /reauth?next=`from` (`from` is the GET page the form was on, never the POST route).
- * JSON routes call accounts/reauth.ts `requireFresh` and let its 403 reauth_required through.
+ * For pages of sensitive actions (account deletion, …): false when the session is fresh, else
+ * true, having sent the 303 → /reauth?next=`from` (`from` is the GET page the form was on, never
+ * the POST route). A boolean, not the reply: a reply is thenable, so an async function cannot
+ * hand it back. JSON routes call accounts/reauth.ts `requireFresh` and let its 403 through.
  */
-export async function freshOrReauth(ctx: WebContext, reply: FastifyReply, viewer: Viewer, from: string, rule?: FreshnessRule): Promise<FastifyReply | null> {
+export async function sentToReauth(ctx: WebContext, reply: FastifyReply, viewer: Viewer, from: string, rule?: FreshnessRule): Promise<boolean> {
   try {
     await requireFresh(ctx.deps, viewer, rule);
-    return null;
+    return false;
   } catch (err) {
-    if (isReauthRequired(err)) return reauthRedirect(reply, from);
-    throw err;
+    if (!isReauthRequired(err)) throw err;
+    reauthRedirect(reply, from);
+    return true;
   }
 }
 

@@ -24,6 +24,11 @@ article{border-top:1px solid #ccd;padding:1rem 0}
 table{border-collapse:collapse;font-size:.875rem}
 th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #dde;vertical-align:top}
 .switch{display:flex;gap:1rem}
+.actions form{display:inline-block;margin:0 .5rem .5rem 0}
+button.danger{background:#b00020}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+select{font:inherit;padding:.5rem;border:1px solid #9aa4af;border-radius:4px;background:#fff}
+form.search{display:flex;gap:1rem;align-items:flex-end;flex-wrap:wrap}
 .chart{margin:0 0 1rem}
 .chart svg{display:block;width:100%;height:8rem;background:#fff;border:1px solid #dde}
 main:has(table){max-width:52rem}

@@ -84,7 +84,7 @@ for (const dialect of await testDialects()) {
       assert.match(weekly.text, /week of \d{4}-\d\d-\d\d/);
     });
 
-    test("an admin finds an account by its address, in any case, or sees the latest sign-ups", async () => {
+    test("an admin finds an account by its address (a prefix of it), in any case, or sees the latest sign-ups", async () => {
       await signUp(app, "newest@example.com");
       const found = await admin.get("/admin/users?q=%20Member%40EXAMPLE.com");
       assert.equal(found.status, 200);
@@ -96,12 +96,8 @@ for (const dialect of await testDialects()) {
 
       const none = await admin.get("/admin/users?q=nobody%40example.com");
       assert.equal(none.status, 200);
-      assert.match(none.text, /No account has this address/);
+      assert.match(none.text, /No account matches/);
       assert.doesNotMatch(none.text, /data-account=/);
-
-      const bad = await admin.get("/admin/users?q=not-an-address");
-      assert.equal(bad.status, 422);
-      assert.match(bad.text, /id="q-error"/);
 
       const latest = (await admin.get("/admin/users")).text;
       const newest = latest.indexOf("newest@example.com");

@@ -136,11 +136,22 @@ export async function resetSecondFactors(deps: Deps, email: string, client: Clie
   return deps.db.kysely.transaction().execute(async (trx) => {
     const user = await trx.selectFrom("users").select(["id", "email"]).where("email_canonical", "=", parsed.canonical).executeTakeFirst();
     if (!user) return false;
-    for (const table of ["totp_credentials", "totp_enrollments", "recovery_codes", "passkeys"] as const) {
-      await trx.deleteFrom(table).where("user_id", "=", user.id).execute();
-    }
-    await trx.updateTable("users").set({ mfa_failures: 0, mfa_locked_until: null }).where("id", "=", user.id).execute();
-    await mfaChanged(trx, deps, { userId: user.id, email: user.email, change: "mfa_reset", client, now });
+    await removeSecondFactors(trx, deps, user, client, now);
     return true;
   });
+}
+
+/**
+ * Removes the app, recovery codes and passkeys of the account and lifts a lockout, in the
+ * caller's transaction (the CLI above, the admin's reset-2fa); audited and mailed. Returns
+ * whether the account had any second factor.
+ */
+export async function removeSecondFactors(trx: Trx, deps: Deps, user: { id: string; email: string }, client: ClientInfo, now: number): Promise<boolean> {
+  let removed = 0n;
+  for (const table of ["totp_credentials", "totp_enrollments", "recovery_codes", "passkeys"] as const) {
+    removed += (await trx.deleteFrom(table).where("user_id", "=", user.id).executeTakeFirst()).numDeletedRows;
+  }
+  await trx.updateTable("users").set({ mfa_failures: 0, mfa_locked_until: null }).where("id", "=", user.id).execute();
+  await mfaChanged(trx, deps, { userId: user.id, email: user.email, change: "mfa_reset", client, now });
+  return removed > 0n;
 }

@@ -4,6 +4,7 @@ import { rateLimits } from "./002-rate-limits.ts";
 import { authEvents } from "./003-auth-events.ts";
 import { webhooks } from "./004-webhooks.ts";
 import { secondFactors } from "./005-second-factors.ts";
+import { lifecycle } from "./006-lifecycle.ts";
 import { signupNotices } from "./007-signup-notices.ts";
 
 /** Applied in key order; never edit a migration that has shipped, add the next number. */
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   "003-auth-events": authEvents,
   "004-webhooks": webhooks,
   "005-second-factors": secondFactors,
+  "006-lifecycle": lifecycle,
   "007-signup-notices": signupNotices,
 };

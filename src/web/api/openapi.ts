@@ -27,6 +27,98 @@ const commonErrors = {
   "429": error("rate_limited, with a Retry-After header"),
 };
 
+/** Admin routes: 401 anonymous, 403 non-admins (or cross-site), plus the route's own. */
+const adminErrors = {
+  "401": error("unauthenticated"),
+  "403": error("forbidden (not a confirmed admin, or a cross-site request)"),
+  "500": anyRouteErrors["500"],
+  "503": anyRouteErrors["503"],
+};
+const admin = { security: [{ session: [] }] };
+const q = (name: string, description: string, schema: object = { type: "string" }) => ({ name, in: "query", required: false, schema, description });
+const idParam = (name = "id") => ({ name, in: "path", required: true, schema: { type: "string" } });
+const ADMIN_ACTION_NAMES = ["resend-confirmation", "confirm", "disable", "enable", "revoke-sessions", "send-reset", "reset-2fa", "grant-admin", "revoke-admin", "delete"];
+
+const ADMIN_PATHS = {
+  "/admin/users": {
+    get: {
+      summary: "Admins: accounts newest first, 50 a page (keyset); `q` is a prefix of the address, any case",
+      ...admin,
+      parameters: [
+        q("q", "the start of the address (canonical form: any case)"),
+        q("status", "only accounts of this status", { type: "string", enum: ["confirmed", "unconfirmed", "disabled", "admin"] }),
+        q("after", "the `next` cursor of the previous page"),
+      ],
+      responses: {
+        "200": { description: "A page; `next` is null on the last one", ...json({ type: "object", properties: { users: { type: "array", items: ref("AdminUser") }, next: { type: ["string", "null"] } } }) },
+        "422": error("invalid_input: unknown `status` or a malformed `after`"),
+        ...adminErrors,
+      },
+    },
+  },
+  "/admin/users/{id}": {
+    get: {
+      summary: "Admins: one account, its live sessions and its latest audit events",
+      ...admin,
+      parameters: [idParam()],
+      responses: {
+        "200": {
+          description: "The account",
+          ...json({ type: "object", properties: { user: ref("AdminUser"), sessions: { type: "array", items: { type: "object" } }, events: { type: "array", items: ref("AuditEvent") } } }),
+        },
+        "404": error("not_found"),
+        ...adminErrors,
+      },
+    },
+  },
+  "/admin/users/{id}/{action}": {
+    post: {
+      summary: "Admins: act on an account (audited with the admin as actor); disabling ends every session and kills every token",
+      ...admin,
+      parameters: [idParam(), { name: "action", in: "path", required: true, schema: { type: "string", enum: ADMIN_ACTION_NAMES } }],
+      responses: {
+        "200": { description: "Done", ...json({ type: "object", properties: { action: { type: "string" }, message: { type: "string" } } }) },
+        "404": error("not_found (no such account or action)"),
+        "409": error("conflict: the last confirmed, enabled admin cannot be demoted, disabled or deleted; or the account's state does not allow the action"),
+        ...adminErrors,
+      },
+    },
+  },
+  "/admin/events": {
+    get: {
+      summary: "Admins: the audit log newest first, 50 a page (keyset)",
+      ...admin,
+      parameters: [q("user", "an account id"), q("type", "an event type"), q("before", "the `next` cursor of the previous page")],
+      responses: {
+        "200": { description: "A page", ...json({ type: "object", properties: { events: { type: "array", items: ref("AuditEvent") }, next: { type: ["string", "null"] } } }) },
+        "422": error("invalid_input: a malformed `before`"),
+        ...adminErrors,
+      },
+    },
+  },
+  "/admin/mail": {
+    get: {
+      summary: "Admins: outbox counts and failed mails (kind, attempts, last error; never a body)",
+      ...admin,
+      responses: {
+        "200": {
+          description: "Counts and failures",
+          ...json({ type: "object", properties: { queued: { type: "integer" }, retrying: { type: "integer" }, failed: { type: "integer" }, failed_mail: { type: "array", items: { type: "object" } } } }),
+        },
+        ...adminErrors,
+      },
+    },
+  },
+  "/admin/mail/{id}/retry": {
+    post: {
+      summary: "Admins: queue a failed mail again",
+      ...admin,
+      parameters: [idParam()],
+      responses: { "202": { description: "Queued" }, "404": error("not_found (no failed mail with this id)"), ...adminErrors },
+    },
+  },
+};
+
 /** The OpenAPI 3.1 description of /api/v1, served at /api/openapi.json. */
 export const OPENAPI = {
   openapi: "3.1.0",
@@ -78,6 +170,32 @@ export const OPENAPI = {
           current: { type: "boolean" },
         },
       },
+      AdminUser: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          email: { type: "string" },
+          registered_on: { type: "string", format: "date-time" },
+          confirmed_on: { type: ["string", "null"], format: "date-time" },
+          pending_email: { type: ["string", "null"] },
+          admin: { type: "boolean" },
+          disabled_at: { type: ["string", "null"], format: "date-time" },
+          live_sessions: { type: "integer" },
+        },
+      },
+      AuditEvent: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          type: { type: "string" },
+          user_id: { type: ["string", "null"], description: "the account the event is about" },
+          actor_id: { type: ["string", "null"], description: "the admin who acted, when not the account itself" },
+          outcome: { type: "string" },
+          ip: { type: ["string", "null"] },
+          user_agent: { type: ["string", "null"] },
+          at: { type: "string", format: "date-time" },
+        },
+      },
       Cohort: {
         type: "object",
         description: "The accounts registered in one UTC day or week, and how many were confirmed within 1 hour, 1 day, 7 days and at all.",
@@ -108,6 +226,7 @@ export const OPENAPI = {
           "200": { description: "New `session` cookie", ...json({ type: "object", properties: { user: ref("User") } }) },
           "401": error("invalid_credentials, or mfa_required with `methods`: a pending `session` cookie is set, finish at POST /login/2fa"),
           ...commonErrors,
+          "403": error("account_disabled (the right password of a disabled account), or forbidden (cross-site)"),
         },
       },
     },
@@ -136,7 +255,30 @@ export const OPENAPI = {
         responses: { "204": { description: "Password set" }, ...commonErrors, "400": error("token_invalid or token_expired; invalid_input when the body is not readable JSON") },
       },
     },
-    "/me": { get: { summary: "The signed-in user", security: [{ session: [] }], responses: { "200": { description: "User", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("unauthenticated"), ...anyRouteErrors } } },
+    "/me": {
+      get: { summary: "The signed-in user", security: [{ session: [] }], responses: { "200": { description: "User", ...json({ type: "object", properties: { user: ref("User") } }) }, "401": error("unauthenticated"), ...anyRouteErrors } },
+      delete: {
+        summary: "Delete the account and everything of it (fresh session); goodbye email; signed out",
+        security: [{ session: [] }],
+        requestBody: { required: false, ...json({ type: "object", properties: { email: { type: "string", description: "if sent, must be the account's address (any case)" } } }) },
+        responses: {
+          "204": { description: "Deleted; the session cookie is cleared" },
+          "401": error("unauthenticated"),
+          "403": error("reauth_required (the session is not fresh), email_unconfirmed, or forbidden (cross-site)"),
+          "409": error("conflict: the account is the last confirmed, enabled admin"),
+          "422": error("invalid_input: `email` is not the account's address"),
+          "500": anyRouteErrors["500"],
+          "503": anyRouteErrors["503"],
+        },
+      },
+    },
+    "/me/export": {
+      get: {
+        summary: "The account's own data as a JSON attachment: account, sessions, audit events (never a hash, token, code or session id)",
+        security: [{ session: [] }],
+        responses: { "200": { description: "Export", ...json({ type: "object" }) }, "401": error("unauthenticated"), ...anyRouteErrors },
+      },
+    },
     "/session": {
       get: {
         summary: "Introspection for backends that see the user's cookie: who is signed in, and this session (SPEC §7)",
@@ -206,6 +348,7 @@ export const OPENAPI = {
         },
       },
     },
+    ...ADMIN_PATHS,
     "/me/sessions/{id}": {
       delete: {
         summary: "Revoke one session at once",

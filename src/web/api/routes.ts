@@ -16,6 +16,8 @@ import {
   guardedReset,
 } from "../guarded.ts";
 import { asUnavailable, auditRateLimited, clearSessionCookie, clientInfo, formFields, viewerOf, type WebContext } from "../http.ts";
+import { adminApiRoutes } from "./admin.ts";
+import { lifecycleApiRoutes } from "./lifecycle.ts";
 import { OPENAPI } from "./openapi.ts";
 import { passkeyApi } from "./passkeys.ts";
 import { secondFactorApi } from "./second-factor.ts";
@@ -204,6 +206,8 @@ export function apiRoutes(app: FastifyInstance, ctx: WebContext): void {
 
       secondFactorApi(api, ctx, { signedIn, confirmed });
       passkeyApi(api, ctx, { confirmed });
+      lifecycleApiRoutes(api, ctx);
+      adminApiRoutes(api, ctx);
 
       api.setNotFoundHandler(async (_req, reply) => sendError(reply, errorFor("not_found")));
     },

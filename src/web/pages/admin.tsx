@@ -1,33 +1,18 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { parseEmail } from "../../accounts/email-address.ts";
-import { AccountError } from "../../accounts/errors.ts";
-import { isAdmin } from "../../accounts/sessions.ts";
+import type { FastifyInstance } from "fastify";
 import { accountTotals, cohorts, COHORTS_SHOWN, WINDOWS, type Cohort, type CohortPeriod } from "../../admin/cohorts.ts";
-import { failedMail, type FailedMail } from "../../admin/failed-mail.ts";
-import { findAccounts, type AccountSummary } from "../../admin/users.ts";
+import { failedMail } from "../../admin/failed-mail.ts";
 import { outboxCounts } from "../../db/claim.ts";
-import { formatTime } from "../../mail/message.tsx";
 import type { WebContext } from "../http.ts";
-import { Field } from "../views/layout.tsx";
-import { page, pageState, toLogin } from "./common.tsx";
+import { adminState, FailedTable } from "./admin-common.tsx";
+import { adminOpsRoutes } from "./admin-ops.tsx";
+import { adminUserRoutes } from "./admin-users.tsx";
+import { page } from "./common.tsx";
 
 const PERIODS: Record<CohortPeriod, string> = {
   day: `By day, last ${COHORTS_SHOWN.day} days`,
   week: `By week, last ${COHORTS_SHOWN.week} weeks`,
 };
 const FAILED_SHOWN = 20;
-const ACCOUNTS_SHOWN = 50;
-
-/**
- * Every path under /admin, known or not: anonymous visitors are sent to sign in, anyone but a
- * confirmed admin gets a 403 (so even a 404 says nothing to them).
- */
-async function adminState(req: FastifyRequest, reply: FastifyReply, ctx: WebContext) {
-  const state = await pageState(req, reply, ctx);
-  if (!state.viewer) return { redirect: toLogin(reply, req.url) } as const;
-  if (!isAdmin(state.viewer)) throw new AccountError("forbidden");
-  return { state } as const;
-}
 
 export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
@@ -52,7 +37,7 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
           <>
             <p>
               {totals.accounts} account{totals.accounts === 1 ? "" : "s"}, {totals.confirmed} confirmed ({share(totals.confirmed, totals.accounts)}).{" "}
-              <a href="/admin/users">Find an account</a>
+              <a href="/admin/users">Find an account</a> · <a href="/admin/events">Audit log</a> · <a href="/admin/mail">Email delivery</a>
             </p>
             <h2>Cohorts: sign-ups and their confirmation</h2>
             <p class="switch">
@@ -62,43 +47,22 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
             </p>
             <CohortChart cohorts={rows} period={by} />
             <CohortTable cohorts={rows} period={by} />
+            <p>
+              <a href={`/admin/cohorts.csv?by=${by}`} download>
+                This table as CSV
+              </a>
+            </p>
             <h2>Email delivery</h2>
             <p>
-              {outbox.pending} waiting to be sent, {outbox.failed} given up on.
+              {outbox.pending} waiting to be sent, {outbox.failed} given up on. <a href="/admin/mail">Details and retries</a>
             </p>
-            {failed.length > 0 ? <FailedTable mails={failed} /> : null}
+            {failed.length > 0 ? <FailedTable mails={failed} csrf={gate.state.csrf} /> : null}
           </>,
         );
       });
 
-      // One account by its address, or the latest sign-ups. Read-only.
-      admin.get("/users", async (req, reply) => {
-        const gate = await adminState(req, reply, ctx);
-        if (gate.redirect) return gate.redirect;
-        const q = (req.query as Record<string, unknown>).q;
-        const text = typeof q === "string" ? q.trim() : "";
-        const address = text === "" ? null : parseEmail(text);
-        const error = typeof address === "string" ? address : undefined;
-        const accounts = typeof address === "string" ? [] : await findAccounts(deps, address?.canonical ?? null, ACCOUNTS_SHOWN);
-        return page(
-          reply,
-          error ? 422 : 200,
-          gate.state,
-          "Accounts",
-          <>
-            <form method="get" action="/admin/users">
-              <Field label="Email address" name="q" type="email" value={text} error={error} autocomplete="off" />
-              <button type="submit">Find</button>
-            </form>
-            {error ? null : address ? (
-              accounts.length === 0 ? <p>No account has this address.</p> : null
-            ) : (
-              <p>The {ACCOUNTS_SHOWN} most recent sign-ups, newest first.</p>
-            )}
-            {accounts.length > 0 ? <AccountTable accounts={accounts} /> : null}
-          </>,
-        );
-      });
+      adminUserRoutes(admin, ctx);
+      adminOpsRoutes(admin, ctx);
 
       admin.setNotFoundHandler(async (req, reply) => {
         const gate = await adminState(req, reply, ctx);
@@ -195,58 +159,3 @@ function CohortTable({ cohorts, period }: { cohorts: readonly Cohort[]; period: 
   );
 }
 
-function FailedTable({ mails }: { mails: readonly FailedMail[] }) {
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th>Email</th>
-          <th>Queued</th>
-          <th>Attempts</th>
-          <th>Last error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {mails.map((m) => (
-          <tr data-mail={m.id}>
-            <td>{m.kind}</td>
-            <td>{formatTime(m.createdAt)}</td>
-            <td>{m.attempts}</td>
-            <td>{m.lastError ?? "—"}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-function AccountTable({ accounts }: { accounts: readonly AccountSummary[] }) {
-  return (
-    <table>
-      <thead>
-        <tr>
-          <th>Email</th>
-          <th>Registered</th>
-          <th>Confirmed</th>
-          <th>Signed in on</th>
-        </tr>
-      </thead>
-      <tbody>
-        {accounts.map((a) => (
-          <tr data-account={a.id}>
-            <td>
-              {a.email}
-              {a.admin ? " (admin)" : ""}
-              {a.pendingEmail ? <small> changing to {a.pendingEmail}</small> : null}
-            </td>
-            <td>{formatTime(a.registeredOn)}</td>
-            <td>{a.confirmedOn === null ? "not yet" : formatTime(a.confirmedOn)}</td>
-            <td>
-              {a.liveSessions} device{a.liveSessions === 1 ? "" : "s"}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}

@@ -4,6 +4,7 @@ import type { Viewer } from "../../accounts/sessions.ts";
 import { formatTime } from "../../mail/message.tsx";
 import { guardedChangePassword, guardedEmailChange } from "../guarded.ts";
 import { formFields, type WebContext } from "../http.ts";
+import { AccountEnd } from "../views/account-end.tsx";
 import { Alert, CsrfField, Field } from "../views/layout.tsx";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
 
@@ -73,6 +74,7 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
           <Field label="Current password" name="current_password" type="password" error={errors("email").current_password} autocomplete="current-password" />
           <button type="submit">Send a confirmation link</button>
         </form>
+        <AccountEnd csrf={state.csrf} />
       </>,
     );
   }
