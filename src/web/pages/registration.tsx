@@ -2,14 +2,14 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import { guardedAddressFix, guardedRegister, guardedResend } from "../guarded.ts";
 import { applyErrorHeaders, auditRateLimited, formFields, viewerOf, type WebContext } from "../http.ts";
-import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { Alert, CsrfField, ErrorSummary, Field } from "../views/layout.tsx";
 import { humanDuration } from "../views/time.ts";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
 
 function RegisterForm({ csrf, email = "", errors = {} }: { csrf: string; email?: string; errors?: FieldErrors }) {
   return (
     <form method="post" action="/register" novalidate>
-      {Object.keys(errors).length > 0 ? <Alert>Please correct the fields below.</Alert> : null}
+      <ErrorSummary errors={errors} />
       <CsrfField token={csrf} />
       <Field label="Email" name="email" type="email" value={email} error={errors.email} autocomplete="email" />
       <Field label="Password" name="password" type="password" error={errors.password} autocomplete="new-password" hint="At least 8 characters; avoid common passwords." />
@@ -66,6 +66,7 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
       <details open={fix ? true : undefined}>
         <summary>Wrong address?</summary>
         <form method="post" action="/unconfirmed/email" novalidate>
+          <ErrorSummary errors={fix?.errors} />
           <CsrfField token={state.csrf} />
           <Field label="Correct email address" name="email" type="email" value={fix?.email} error={fix?.errors.email} autocomplete="email" />
           <Field label="Your password" name="current_password" type="password" error={fix?.errors.current_password} autocomplete="current-password" />
