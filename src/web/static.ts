@@ -97,11 +97,12 @@ const COUNTDOWN_JS = `
     function show() {
       var m = Math.floor(left / 60), s = left % 60;
       if (left <= 0) {
-        el.textContent = el.getAttribute("data-done") || "a moment — reload the page";
+        var done = el.getAttribute("data-done");
+        el.textContent = done === null ? "a moment — reload the page" : done;
         if (button) button.disabled = false;
         return;
       }
-      el.textContent = (m ? m + " min " : "") + s + " s";
+      el.textContent = (el.getAttribute("data-format") || "%").replace("%", (m ? m + " min " : "") + s + " s");
       left--;
       setTimeout(show, 1000);
     }

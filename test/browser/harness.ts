@@ -134,3 +134,41 @@ export async function virtualAuthenticator(page: Page): Promise<{ cdp: CDPSessio
   });
   return { cdp, authenticatorId };
 }
+
+export const PASSWORD = "correct horse battery staple";
+
+/** Signs up through the form; the page ends on "check your inbox". */
+export async function signUpIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto("/register");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByLabel("Repeat the password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL("**/unconfirmed");
+}
+
+/** Signs in through the form. */
+export async function signInIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => url.pathname !== "/login");
+}
+
+/** Opens the newest matching mail's text view in `page` and follows its first BASE_URL link. */
+export async function followMailLink(page: Page, to: string, subject: RegExp): Promise<void> {
+  await openMail(page, to, subject);
+  await page.getByRole("link", { name: "Text", exact: true }).click();
+  await page.locator(`.mail-text a[href^="${ORIGIN}/"]`).first().click();
+}
+
+/** A signed-in, confirmed account in a new device (confirmed through the dev mailbox). */
+export async function confirmedAccount(b: BrowserApp, email: string): Promise<Page> {
+  const page = await b.newPage();
+  await signUpIn(page, email);
+  await followMailLink(page, email, /confirm/i);
+  await page.getByRole("button", { name: "Confirm" }).click();
+  await page.waitForURL("**/confirmed");
+  return page;
+}

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
+import { resendWait } from "../../accounts/registration.ts";
 import { guardedAddressFix, guardedRegister, guardedResend } from "../guarded.ts";
 import { applyErrorHeaders, auditRateLimited, formFields, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField, ErrorSummary, Field } from "../views/layout.tsx";
@@ -25,7 +26,7 @@ function RegisterForm({ csrf, email = "", errors = {} }: { csrf: string; email?:
 export interface UnconfirmedProps {
   readonly state: PageState;
   readonly error?: string | undefined;
-  /** Seconds until a refused resend may be asked again (shown as a countdown). */
+  /** Seconds until a resend may be asked for (the button counts down; 0 or unset: now). */
   readonly retryAfter?: number | undefined;
   /** Field errors of the "Wrong address?" form, and what was typed in it. */
   readonly fix?: { readonly email: string; readonly errors: FieldErrors };
@@ -33,6 +34,7 @@ export interface UnconfirmedProps {
 
 /** "Check your inbox": the address, the code field, resend, and a no-JS way on. */
 export function renderUnconfirmed(reply: FastifyReply, status: number, { state, error, retryAfter, fix }: UnconfirmedProps) {
+  const wait = retryAfter ?? 0;
   return page(
     reply,
     status,
@@ -40,11 +42,6 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
     "Check your inbox",
     <>
       {error ? <Alert>{error}</Alert> : null}
-      {retryAfter !== undefined ? (
-        <p>
-          You can ask for another email in <span data-countdown={retryAfter}>{humanDuration(retryAfter)}</span>.
-        </p>
-      ) : null}
       <p>
         We sent a confirmation email to <strong>{state.viewer?.email}</strong>. Open the link in it (on any device), or
         type the code from it here:
@@ -60,7 +57,18 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
       <form method="post" action="/resend">
         <CsrfField token={state.csrf} />
         <p>
-          No email? Check your spam folder, then <button type="submit">send it again</button>
+          No email? Check your spam folder, then{" "}
+          <button type="submit" data-wait disabled={wait > 0}>
+            send it again
+            {wait > 0 ? (
+              <>
+                {" "}
+                <span data-countdown={wait} data-format="(in %)" data-done="">
+                  (in {humanDuration(wait)})
+                </span>
+              </>
+            ) : null}
+          </button>
         </p>
       </form>
       <details open={fix ? true : undefined}>
@@ -74,7 +82,7 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
         </form>
       </details>
     </>,
-    retryAfter !== undefined ? ["/static/unconfirmed.js", "/static/countdown.js"] : ["/static/unconfirmed.js"],
+    wait > 0 ? ["/static/unconfirmed.js", "/static/countdown.js"] : ["/static/unconfirmed.js"],
   );
 }
 
@@ -104,7 +112,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     const state = await pageState(req, reply, ctx);
     if (!state.viewer) return toLogin(reply, "/unconfirmed");
     if (state.viewer.confirmed) return reply.redirect("/", 303);
-    return renderUnconfirmed(reply, 200, { state });
+    return renderUnconfirmed(reply, 200, { state, retryAfter: await resendWait(deps, state.viewer) });
   });
 
   /** Polled by the "check your inbox" tab. */
