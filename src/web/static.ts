@@ -16,6 +16,7 @@ pre,code,td,dd{overflow-wrap:anywhere}
 button.secondary,.password button{background:transparent;color:var(--link);border:1px solid var(--input)}
 button:disabled{opacity:.6;cursor:not-allowed}
 .table-wrap{overflow-x:auto;max-width:100%}
+.visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 .lead{font-size:1.125rem}
 .cards{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));padding:0;list-style:none}
 .cards li{background:var(--surface);border:1px solid var(--line);border-radius:6px;padding:1rem}

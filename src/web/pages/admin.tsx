@@ -8,7 +8,7 @@ import { findAccounts, type AccountSummary } from "../../admin/users.ts";
 import { outboxCounts } from "../../db/claim.ts";
 import { formatTime } from "../../mail/message.tsx";
 import type { WebContext } from "../http.ts";
-import { Field } from "../views/layout.tsx";
+import { Field, Scrolls } from "../views/layout.tsx";
 import { page, pageState, toLogin } from "./common.tsx";
 
 const PERIODS: Record<CohortPeriod, string> = {
@@ -61,12 +61,18 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
               )}
             </p>
             <CohortChart cohorts={rows} period={by} />
-            <CohortTable cohorts={rows} period={by} />
+            <Scrolls label="Cohort table">
+              <CohortTable cohorts={rows} period={by} />
+            </Scrolls>
             <h2>Email delivery</h2>
             <p>
               {outbox.pending} waiting to be sent, {outbox.failed} given up on.
             </p>
-            {failed.length > 0 ? <FailedTable mails={failed} /> : null}
+            {failed.length > 0 ? (
+              <Scrolls label="Failed emails">
+                <FailedTable mails={failed} />
+              </Scrolls>
+            ) : null}
           </>,
         );
       });
@@ -95,7 +101,11 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
             ) : (
               <p>The {ACCOUNTS_SHOWN} most recent sign-ups, newest first.</p>
             )}
-            {accounts.length > 0 ? <AccountTable accounts={accounts} /> : null}
+            {accounts.length > 0 ? (
+              <Scrolls label="Accounts">
+                <AccountTable accounts={accounts} />
+              </Scrolls>
+            ) : null}
           </>,
         );
       });

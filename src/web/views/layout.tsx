@@ -131,3 +131,15 @@ export function ErrorSummary({ errors, ids = {} }: { errors: Readonly<Record<str
     </div>
   );
 }
+
+/**
+ * A wide table on a narrow screen scrolls inside this box, not the page. Focusable and named,
+ * so keyboard users can scroll it too.
+ */
+export function Scrolls({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabindex={0}>
+      {children}
+    </div>
+  );
+}
