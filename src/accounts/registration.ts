@@ -128,19 +128,6 @@ export async function resendConfirmation(deps: Deps, viewer: Viewer, client: Cli
   });
 }
 
-/**
- * Seconds until another confirmation email may be asked for (0: now), for the page's countdown:
- * RESEND_COOLDOWN_MS after the last one sent. A placeholder session counts from its own
- * sign-up, like a new account would, and never reads the owner's account.
- */
-export async function resendWait(deps: Pick<Deps, "db" | "clock">, viewer: Viewer): Promise<number> {
-  if (viewer.confirmed) return 0;
-  const sentAt = viewer.signupAttempt
-    ? viewer.registeredOn
-    : ((await deps.db.kysely.selectFrom("users").select("confirmation_sent_at").where("id", "=", viewer.userId).executeTakeFirst())?.confirmation_sent_at ?? 0);
-  return Math.max(0, Math.ceil((sentAt + RESEND_COOLDOWN_MS - deps.clock.now()) / 1000));
-}
-
 /** Both kinds of address confirmation arrive at /confirm/:token. */
 const CONFIRM_PURPOSES = ["confirm", "email_change"] as const;
 

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
-import { resendWait } from "../../accounts/registration.ts";
 import { guardedAddressFix, guardedRegister, guardedResend } from "../guarded.ts";
 import { applyErrorHeaders, auditRateLimited, formFields, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField, ErrorSummary, Field } from "../views/layout.tsx";
@@ -26,7 +25,11 @@ function RegisterForm({ csrf, email = "", errors = {} }: { csrf: string; email?:
 export interface UnconfirmedProps {
   readonly state: PageState;
   readonly error?: string | undefined;
-  /** Seconds until a resend may be asked for (the button counts down; 0 or unset: now). */
+  /**
+   * Seconds until a refused resend may be asked again: the button waits and counts down. Only
+   * from a refusal (the flow's own answer), never worked out on GET: what the page shows must
+   * not differ between a new account and a sign-up attempt on a taken address.
+   */
   readonly retryAfter?: number | undefined;
   /** Field errors of the "Wrong address?" form, and what was typed in it. */
   readonly fix?: { readonly email: string; readonly errors: FieldErrors };
@@ -112,7 +115,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     const state = await pageState(req, reply, ctx);
     if (!state.viewer) return toLogin(reply, "/unconfirmed");
     if (state.viewer.confirmed) return reply.redirect("/", 303);
-    return renderUnconfirmed(reply, 200, { state, retryAfter: await resendWait(deps, state.viewer) });
+    return renderUnconfirmed(reply, 200, { state });
   });
 
   /** Polled by the "check your inbox" tab. */
