@@ -4,7 +4,7 @@ import { isAdmin, type Viewer } from "../../accounts/sessions.ts";
 import type { FailedMail } from "../../admin/failed-mail.ts";
 import { formatTime } from "../../mail/message.tsx";
 import { clientInfo, type WebContext } from "../http.ts";
-import { CsrfField } from "../views/layout.tsx";
+import { CsrfField, Scrolls } from "../views/layout.tsx";
 import { pageState, toLogin, type PageState } from "./common.tsx";
 
 /**
@@ -53,34 +53,36 @@ export function shortTime(ms: number | null): string {
 /** Mails the worker gave up on (kind, attempts, last error; never the body), each with a retry button. */
 export function FailedTable({ mails, csrf }: { mails: readonly FailedMail[]; csrf: string }) {
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>Email</th>
-          <th>Queued</th>
-          <th>Attempts</th>
-          <th>Last error</th>
-          <th>
-            <span class="visually-hidden">Retry</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {mails.map((m) => (
-          <tr data-mail={m.id}>
-            <td>{m.kind}</td>
-            <td>{formatTime(m.createdAt)}</td>
-            <td>{m.attempts}</td>
-            <td>{m.lastError ?? "—"}</td>
-            <td>
-              <form method="post" action={`/admin/mail/${m.id}/retry`}>
-                <CsrfField token={csrf} />
-                <button type="submit">Retry</button>
-              </form>
-            </td>
+    <Scrolls label="Failed emails">
+      <table>
+        <thead>
+          <tr>
+            <th>Email</th>
+            <th>Queued</th>
+            <th>Attempts</th>
+            <th>Last error</th>
+            <th>
+              <span class="visually-hidden">Retry</span>
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {mails.map((m) => (
+            <tr data-mail={m.id}>
+              <td>{m.kind}</td>
+              <td>{formatTime(m.createdAt)}</td>
+              <td>{m.attempts}</td>
+              <td>{m.lastError ?? "—"}</td>
+              <td>
+                <form method="post" action={`/admin/mail/${m.id}/retry`}>
+                  <CsrfField token={csrf} />
+                  <button type="submit">Retry</button>
+                </form>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Scrolls>
   );
 }

@@ -4,7 +4,7 @@ import { accountDetail, type AccountDetail } from "../../admin/account.ts";
 import { isAdminAction, runAdminAction, type AdminAction } from "../../admin/actions.ts";
 import { ACCOUNT_STATUSES, searchAccounts, type AccountStatus, type AccountSummary } from "../../admin/users.ts";
 import type { WebContext } from "../http.ts";
-import { Alert, CsrfField } from "../views/layout.tsx";
+import { Alert, CsrfField, Scrolls } from "../views/layout.tsx";
 import { summariseUserAgent } from "../views/user-agent.ts";
 import { actorOf, adminState, queryParam, redirectWithFlash, shortTime, takeFlash } from "./admin-common.tsx";
 import { page } from "./common.tsx";
@@ -101,33 +101,35 @@ function statusOf(a: { confirmedOn: number | null; disabledAt: number | null; ad
 
 function AccountTable({ accounts }: { accounts: readonly AccountSummary[] }) {
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>Email</th>
-          <th>Status</th>
-          <th>Registered</th>
-          <th>Confirmed</th>
-          <th>Signed in on</th>
-        </tr>
-      </thead>
-      <tbody>
-        {accounts.map((a) => (
-          <tr data-account={a.id}>
-            <td>
-              <a href={`/admin/users/${a.id}`}>{a.email}</a>
-              {a.pendingEmail ? <small> changing to {a.pendingEmail}</small> : null}
-            </td>
-            <td>{statusOf(a)}</td>
-            <td>{shortTime(a.registeredOn)}</td>
-            <td>{a.confirmedOn === null ? "not yet" : shortTime(a.confirmedOn)}</td>
-            <td>
-              {a.liveSessions} device{a.liveSessions === 1 ? "" : "s"}
-            </td>
+    <Scrolls label="Accounts">
+      <table>
+        <thead>
+          <tr>
+            <th>Email</th>
+            <th>Status</th>
+            <th>Registered</th>
+            <th>Confirmed</th>
+            <th>Signed in on</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {accounts.map((a) => (
+            <tr data-account={a.id}>
+              <td>
+                <a href={`/admin/users/${a.id}`}>{a.email}</a>
+                {a.pendingEmail ? <small> changing to {a.pendingEmail}</small> : null}
+              </td>
+              <td>{statusOf(a)}</td>
+              <td>{shortTime(a.registeredOn)}</td>
+              <td>{a.confirmedOn === null ? "not yet" : shortTime(a.confirmedOn)}</td>
+              <td>
+                {a.liveSessions} device{a.liveSessions === 1 ? "" : "s"}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Scrolls>
   );
 }
 
@@ -198,26 +200,28 @@ function AccountPage({ account: a, csrf, flash }: { account: AccountDetail; csrf
       {a.sessions.length === 0 ? (
         <p>No live session.</p>
       ) : (
-        <table>
-          <thead>
-            <tr>
-              <th>Device</th>
-              <th>IP</th>
-              <th>Signed in</th>
-              <th>Last seen</th>
-            </tr>
-          </thead>
-          <tbody>
-            {a.sessions.map((s) => (
+        <Scrolls label="Sessions">
+          <table>
+            <thead>
               <tr>
-                <td>{summariseUserAgent(s.userAgent)}</td>
-                <td>{s.ip ?? "—"}</td>
-                <td>{shortTime(s.createdAt)}</td>
-                <td>{shortTime(s.lastSeenAt)}</td>
+                <th>Device</th>
+                <th>IP</th>
+                <th>Signed in</th>
+                <th>Last seen</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {a.sessions.map((s) => (
+                <tr>
+                  <td>{summariseUserAgent(s.userAgent)}</td>
+                  <td>{s.ip ?? "—"}</td>
+                  <td>{shortTime(s.createdAt)}</td>
+                  <td>{shortTime(s.lastSeenAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scrolls>
       )}
       <h2>Latest events</h2>
       <EventTable events={a.events} />
@@ -232,29 +236,31 @@ function AccountPage({ account: a, csrf, flash }: { account: AccountDetail; csrf
 export function EventTable({ events }: { events: AccountDetail["events"] }) {
   if (events.length === 0) return <p>No events.</p>;
   return (
-    <table>
-      <thead>
-        <tr>
-          <th>When</th>
-          <th>Event</th>
-          <th>Outcome</th>
-          <th>Account</th>
-          <th>By admin</th>
-          <th>IP</th>
-        </tr>
-      </thead>
-      <tbody>
-        {events.map((e) => (
-          <tr data-event={e.type}>
-            <td>{shortTime(e.at)}</td>
-            <td>{e.type}</td>
-            <td>{e.outcome}</td>
-            <td>{e.userId ? <a href={`/admin/users/${e.userId}`}>{e.userId.slice(0, 8)}</a> : "—"}</td>
-            <td>{e.actorId ? <a href={`/admin/users/${e.actorId}`}>{e.actorId.slice(0, 8)}</a> : "—"}</td>
-            <td>{e.ip ?? "—"}</td>
+    <Scrolls label="Audit events">
+      <table>
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>Event</th>
+            <th>Outcome</th>
+            <th>Account</th>
+            <th>By admin</th>
+            <th>IP</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {events.map((e) => (
+            <tr data-event={e.type}>
+              <td>{shortTime(e.at)}</td>
+              <td>{e.type}</td>
+              <td>{e.outcome}</td>
+              <td>{e.userId ? <a href={`/admin/users/${e.userId}`}>{e.userId.slice(0, 8)}</a> : "—"}</td>
+              <td>{e.actorId ? <a href={`/admin/users/${e.actorId}`}>{e.actorId.slice(0, 8)}</a> : "—"}</td>
+              <td>{e.ip ?? "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Scrolls>
   );
 }

@@ -7,6 +7,7 @@ import { adminState, FailedTable } from "./admin-common.tsx";
 import { adminOpsRoutes } from "./admin-ops.tsx";
 import { adminUserRoutes } from "./admin-users.tsx";
 import { page } from "./common.tsx";
+import { Scrolls } from "../views/layout.tsx";
 
 const PERIODS: Record<CohortPeriod, string> = {
   day: `By day, last ${COHORTS_SHOWN.day} days`,
@@ -46,7 +47,9 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
               )}
             </p>
             <CohortChart cohorts={rows} period={by} />
-            <CohortTable cohorts={rows} period={by} />
+            <Scrolls label="Cohort table">
+              <CohortTable cohorts={rows} period={by} />
+            </Scrolls>
             <p>
               <a href={`/admin/cohorts.csv?by=${by}`} download>
                 This table as CSV

@@ -63,7 +63,9 @@ export function passkeyRoutes(app: FastifyInstance, ctx: WebContext): void {
               <th>Added</th>
               <th>Last used</th>
               <th>Kind</th>
-              <th />
+              <th>
+                <span class="visually-hidden">Remove</span>
+              </th>
             </tr>
           </thead>
           <tbody>

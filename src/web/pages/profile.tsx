@@ -5,7 +5,7 @@ import { formatTime } from "../../mail/message.tsx";
 import { guardedChangePassword, guardedEmailChange } from "../guarded.ts";
 import { formFields, type WebContext } from "../http.ts";
 import { AccountEnd } from "../views/account-end.tsx";
-import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { Alert, CsrfField, ErrorSummary, Field } from "../views/layout.tsx";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
 
 type Form = "password" | "email";
@@ -61,6 +61,7 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
         </p>
         <h2>Change password</h2>
         <form method="post" action="/profile/password" novalidate>
+          <ErrorSummary errors={errors("password")} />
           <CsrfField token={state.csrf} />
           <Field label="Current password" name="current_password" type="password" error={errors("password").current_password} autocomplete="current-password" />
           <Field label="New password" name="password" type="password" error={errors("password").password} autocomplete="new-password" />
@@ -69,9 +70,10 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
         </form>
         <h2>Change email address</h2>
         <form method="post" action="/profile/email" novalidate>
+          <ErrorSummary errors={errors("email")} ids={{ current_password: "email_current_password" }} />
           <CsrfField token={state.csrf} />
           <Field label="New email address" name="email" type="email" value={view.form === "email" ? view.email : ""} error={errors("email").email} autocomplete="email" />
-          <Field label="Current password" name="current_password" type="password" error={errors("email").current_password} autocomplete="current-password" />
+          <Field label="Current password" name="current_password" id="email_current_password" type="password" error={errors("email").current_password} autocomplete="current-password" />
           <button type="submit">Send a confirmation link</button>
         </form>
         <AccountEnd csrf={state.csrf} />

@@ -4,13 +4,13 @@ import { checkResetLink } from "../../accounts/recovery.ts";
 import { formatDuration } from "../../mail/message.tsx";
 import { guardedForgot, guardedReset } from "../guarded.ts";
 import { clearSessionCookie, formFields, type WebContext } from "../http.ts";
-import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { Alert, CsrfField, ErrorSummary, Field } from "../views/layout.tsx";
 import { page, pageState, type PageState } from "./common.tsx";
 
 function ResetForm({ token, csrf, errors = {} }: { token: string; csrf: string; errors?: FieldErrors }) {
   return (
     <form method="post" action={`/reset/${token}`} novalidate>
-      {Object.keys(errors).length > 0 ? <Alert>Please correct the fields below.</Alert> : null}
+      <ErrorSummary errors={errors} />
       <CsrfField token={csrf} />
       <Field label="New password" name="password" type="password" error={errors.password} autocomplete="new-password" />
       <Field label="Repeat the new password" name="confirm" type="password" error={errors.confirm} autocomplete="new-password" />

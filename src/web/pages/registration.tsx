@@ -3,14 +3,14 @@ import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import { guardedAddressFix, guardedRegister, guardedResend } from "../guarded.ts";
 import { applyErrorHeaders, auditRateLimited, formFields, rememberNext, takeNext, viewerOf, type WebContext } from "../http.ts";
 import { safeNext, withNext } from "../redirects.ts";
-import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { Alert, CsrfField, ErrorSummary, Field } from "../views/layout.tsx";
 import { humanDuration } from "../views/time.ts";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
 
 function RegisterForm({ csrf, next, email = "", errors = {} }: { csrf: string; next: string; email?: string; errors?: FieldErrors }) {
   return (
     <form method="post" action="/register" novalidate>
-      {Object.keys(errors).length > 0 ? <Alert>Please correct the fields below.</Alert> : null}
+      <ErrorSummary errors={errors} />
       <CsrfField token={csrf} />
       {next !== "/" ? <input type="hidden" name="next" value={next} /> : null}
       <Field label="Email" name="email" type="email" value={email} error={errors.email} autocomplete="email" />
@@ -27,7 +27,11 @@ function RegisterForm({ csrf, next, email = "", errors = {} }: { csrf: string; n
 export interface UnconfirmedProps {
   readonly state: PageState;
   readonly error?: string | undefined;
-  /** Seconds until a refused resend may be asked again (shown as a countdown). */
+  /**
+   * Seconds until a refused resend may be asked again: the button waits and counts down. Only
+   * from a refusal (the flow's own answer), never worked out on GET: what the page shows must
+   * not differ between a new account and a sign-up attempt on a taken address.
+   */
   readonly retryAfter?: number | undefined;
   /** Field errors of the "Wrong address?" form, and what was typed in it. */
   readonly fix?: { readonly email: string; readonly errors: FieldErrors };
@@ -35,6 +39,7 @@ export interface UnconfirmedProps {
 
 /** "Check your inbox": the address, the code field, resend, and a no-JS way on. */
 export function renderUnconfirmed(reply: FastifyReply, status: number, { state, error, retryAfter, fix }: UnconfirmedProps) {
+  const wait = retryAfter ?? 0;
   return page(
     reply,
     status,
@@ -42,11 +47,6 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
     "Check your inbox",
     <>
       {error ? <Alert>{error}</Alert> : null}
-      {retryAfter !== undefined ? (
-        <p>
-          You can ask for another email in <span data-countdown={retryAfter}>{humanDuration(retryAfter)}</span>.
-        </p>
-      ) : null}
       <p>
         We sent a confirmation email to <strong>{state.viewer?.email}</strong>. Open the link in it (on any device), or
         type the code from it here:
@@ -62,12 +62,24 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
       <form method="post" action="/resend">
         <CsrfField token={state.csrf} />
         <p>
-          No email? Check your spam folder, then <button type="submit">send it again</button>
+          No email? Check your spam folder, then{" "}
+          <button type="submit" data-wait disabled={wait > 0}>
+            send it again
+            {wait > 0 ? (
+              <>
+                {" "}
+                <span data-countdown={wait} data-format="(in %)" data-done="">
+                  (in {humanDuration(wait)})
+                </span>
+              </>
+            ) : null}
+          </button>
         </p>
       </form>
       <details open={fix ? true : undefined}>
         <summary>Wrong address?</summary>
         <form method="post" action="/unconfirmed/email" novalidate>
+          <ErrorSummary errors={fix?.errors} />
           <CsrfField token={state.csrf} />
           <Field label="Correct email address" name="email" type="email" value={fix?.email} error={fix?.errors.email} autocomplete="email" />
           <Field label="Your password" name="current_password" type="password" error={fix?.errors.current_password} autocomplete="current-password" />
@@ -75,7 +87,7 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
         </form>
       </details>
     </>,
-    retryAfter !== undefined ? ["/static/unconfirmed.js", "/static/countdown.js"] : ["/static/unconfirmed.js"],
+    wait > 0 ? ["/static/unconfirmed.js", "/static/countdown.js"] : ["/static/unconfirmed.js"],
   );
 }
 

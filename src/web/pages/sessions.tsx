@@ -28,7 +28,9 @@ export function sessionRoutes(app: FastifyInstance, ctx: WebContext): void {
               <th>IP address</th>
               <th>Signed in</th>
               <th>Last seen</th>
-              <th />
+              <th>
+                <span class="visually-hidden">Sign out</span>
+              </th>
             </tr>
           </thead>
           <tbody>

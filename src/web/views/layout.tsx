@@ -18,7 +18,8 @@ export function Layout({ title, viewer, csrf, children, scripts = [] }: LayoutPr
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Latchkey`}</title>
         <link rel="stylesheet" href="/static/app.css" />
-        {scripts.map((src) => (
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
+        {["/static/password-toggle.js", ...scripts].map((src) => (
           <script src={src} defer />
         ))}
       </head>
@@ -64,6 +65,8 @@ export function CsrfField({ token }: { token: string }) {
 export interface FieldProps {
   readonly label: string;
   readonly name: string;
+  /** Unique on the page; defaults to the name (set it when two forms share a field name). */
+  readonly id?: string;
   readonly type?: string;
   readonly value?: string;
   readonly error?: string | undefined;
@@ -72,13 +75,13 @@ export interface FieldProps {
 }
 
 /** A labelled input with its error message tied to it for screen readers. */
-export function Field({ label, name, type = "text", value, error, autocomplete, hint }: FieldProps) {
-  const described = error ? `${name}-error` : hint ? `${name}-hint` : undefined;
+export function Field({ label, name, id = name, type = "text", value, error, autocomplete, hint }: FieldProps) {
+  const described = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
     <p class={error ? "field invalid" : "field"}>
-      <label for={name}>{label}</label>
+      <label for={id}>{label}</label>
       <input
-        id={name}
+        id={id}
         name={name}
         type={type}
         value={value}
@@ -88,10 +91,10 @@ export function Field({ label, name, type = "text", value, error, autocomplete, 
         required
       />
       {hint && !error ? (
-        <small id={`${name}-hint`}>{hint}</small>
+        <small id={`${id}-hint`}>{hint}</small>
       ) : null}
       {error ? (
-        <small id={`${name}-error`} class="error">
+        <small id={`${id}-error`} class="error">
           {error}
         </small>
       ) : null}
@@ -104,5 +107,39 @@ export function Alert({ kind = "error", children }: { kind?: "error" | "info"; c
     <p class={`alert ${kind}`} role={kind === "error" ? "alert" : "status"}>
       {children}
     </p>
+  );
+}
+
+/**
+ * The GOV.UK error summary: at the top of a form, one link per invalid field (to its input),
+ * besides the inline messages. Focused on load so keyboard and screen-reader users start there.
+ * `ids` maps a field name to its input's id where they differ.
+ */
+export function ErrorSummary({ errors, ids = {} }: { errors: Readonly<Record<string, string | undefined>> | undefined; ids?: Readonly<Record<string, string>> }) {
+  const entries = Object.entries(errors ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
+  if (entries.length === 0) return null;
+  return (
+    <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex={-1} autofocus>
+      <h2 id="error-summary-title">There is a problem</h2>
+      <ul>
+        {entries.map(([name, message]) => (
+          <li>
+            <a href={`#${ids[name] ?? name}`}>{message}</a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/**
+ * A wide table on a narrow screen scrolls inside this box, not the page. Focusable and named,
+ * so keyboard users can scroll it too.
+ */
+export function Scrolls({ label, children }: { label: string; children: ComponentChildren }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={label} tabindex={0}>
+      {children}
+    </div>
   );
 }
