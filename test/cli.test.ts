@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import SQLite from "better-sqlite3";
+import { openSqliteFile } from "../src/db/sqlite.ts";
 
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const TSCONFIG = fileURLToPath(new URL("../tsconfig.json", import.meta.url));
@@ -53,9 +53,9 @@ describe("latchkey CLI", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   function users(): Array<{ email: string; admin: number; confirmed: number; confirmed_on: number | null; password_hash: string }> {
-    const db = new SQLite(dbFile(), { readonly: true });
+    const db = openSqliteFile(dbFile(), { readonly: true });
     try {
-      return db.prepare("select email, admin, confirmed, confirmed_on, password_hash from users order by email").all() as never;
+      return db.prepare("select email, admin, confirmed, confirmed_on, password_hash from users order by email").all([]) as never;
     } finally {
       db.close();
     }
@@ -66,9 +66,9 @@ describe("latchkey CLI", () => {
     assert.equal(first.code, 0, first.stderr);
     const second = await latchkey(dir, ["migrate"], env);
     assert.equal(second.code, 0, second.stderr);
-    const db = new SQLite(dbFile(), { readonly: true });
+    const db = openSqliteFile(dbFile(), { readonly: true });
     try {
-      const tables = (db.prepare("select name from sqlite_master where type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
+      const tables = (db.prepare("select name from sqlite_master where type = 'table'").all([]) as Array<{ name: string }>).map((t) => t.name);
       for (const t of ["users", "sessions", "tokens", "outbox"]) assert.ok(tables.includes(t), `${t} exists`);
     } finally {
       db.close();
