@@ -30,7 +30,7 @@ export async function login(deps: Deps, input: { email: string; password: string
           .select(["id", "password_hash", "confirmed"])
           .where("email_canonical", "=", email.canonical)
           .executeTakeFirst();
-  const ok = user ? await deps.hasher.verify(user.password_hash, password) : await deps.hasher.verifyDummy(password);
+  const ok = user ? await deps.hasher.verify(user.password_hash, password, client.gone) : await deps.hasher.verifyDummy(password, client.gone);
   const now = deps.clock.now();
   if (!user || !ok) {
     const outcome = user ? "wrong_password" : "unknown_account";
@@ -38,7 +38,7 @@ export async function login(deps: Deps, input: { email: string; password: string
     throw new AccountError("invalid_credentials");
   }
 
-  const rehash = deps.hasher.needsRehash(user.password_hash) ? await deps.hasher.hash(password) : undefined;
+  const rehash = deps.hasher.needsRehash(user.password_hash) ? await deps.hasher.hash(password, client.gone) : undefined;
   const session = await deps.db.kysely.transaction().execute(async (trx) => {
     if (rehash) await trx.updateTable("users").set({ password_hash: rehash }).where("id", "=", user.id).execute();
     await recordEvent(trx, { type: "login_ok", userId: user.id, outcome: "ok", client, now });

@@ -33,7 +33,7 @@ export async function changePassword(
   if (Object.keys(fields).length > 0) throw invalidInput(fields);
   await verifyCurrentPassword(deps, viewer.userId, input.current_password);
 
-  const passwordHash = await deps.hasher.hash(input.password);
+  const passwordHash = await deps.hasher.hash(input.password, client.gone);
   const now = deps.clock.now();
   return deps.db.kysely.transaction().execute(async (trx) => {
     await trx.updateTable("users").set({ password_hash: passwordHash, pending_email: null }).where("id", "=", viewer.userId).execute();
