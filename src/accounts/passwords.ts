@@ -30,7 +30,7 @@ export function passwordProblem(password: string, minLength: number, email?: str
   return undefined;
 }
 
-/** Password hashing behind a small semaphore, so hashes never take every libuv thread. */
+/** Password hashing behind a HashQueue, so hashes never take every libuv thread nor queue without end. */
 export interface Hasher {
   /** `gone` aborts when the client has left: a hash still waiting for a slot is then dropped. */
   hash(password: string, gone?: AbortSignal): Promise<string>;
