@@ -4,6 +4,11 @@ import { AccountError } from "./errors.ts";
 export const DEFAULT_WAIT_BUDGET_MS = 2000;
 /** Until the first hash is measured: argon2id here takes 6–20 ms; a high guess admits fewer. */
 const FIRST_ESTIMATE_MS = 50;
+/**
+ * Waiting jobs per slot that are always admitted, whatever the estimate: a handful of sign-ups at
+ * once is never refused, even on a machine so busy that each hash takes a few hundred ms.
+ */
+const ALWAYS_ADMITTED_PER_SLOT = 8;
 /** Weight of the newest measurement in the running estimate. */
 const SMOOTHING = 0.2;
 
@@ -15,8 +20,8 @@ interface Waiter {
 /**
  * At most `concurrency` hashes at once (the libuv pool must keep threads for everything else);
  * the rest wait in order. A request is admitted when its expected wait — the hashes ahead of it
- * times the measured time of one, spread over the slots — fits the budget; otherwise it gets a
- * 503 whose Retry-After is that wait. A waiting job whose client has gone (`gone` aborted: the
+ * times the measured time of one, spread over the slots — fits the budget, or while only a few
+ * wait (8 per slot); otherwise it gets a 503 whose Retry-After is that wait. A waiting job whose client has gone (`gone` aborted: the
  * request was closed) leaves the queue at once: it never runs and no longer counts.
  */
 export class HashQueue {
@@ -24,11 +29,17 @@ export class HashQueue {
   private readonly waiting: Waiter[] = [];
   private estimateMs = FIRST_ESTIMATE_MS;
 
+  private readonly alwaysAdmitted: number;
+  private readonly now: () => number;
+
   constructor(
     private readonly concurrency: number,
     private readonly budgetMs = DEFAULT_WAIT_BUDGET_MS,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
+    options: { alwaysAdmitted?: number; now?: () => number } = {},
+  ) {
+    this.alwaysAdmitted = options.alwaysAdmitted ?? concurrency * ALWAYS_ADMITTED_PER_SLOT;
+    this.now = options.now ?? (() => performance.now());
+  }
 
   /** Jobs waiting for a slot (gone clients' jobs are not among them). */
   get queued(): number {
@@ -46,7 +57,7 @@ export class HashQueue {
     if (this.active < this.concurrency) this.active++;
     else {
       const wait = this.expectedWaitMs();
-      if (wait > this.budgetMs) throw new AccountError("unavailable", { retryAfter: Math.ceil(wait / 1000) });
+      if (wait > this.budgetMs && this.waiting.length >= this.alwaysAdmitted) throw new AccountError("unavailable", { retryAfter: Math.ceil(wait / 1000) });
       await this.enqueue(gone); // the slot is handed over by release(); `active` is unchanged
     }
     const started = this.now();

@@ -45,6 +45,8 @@ export interface HasherOptions {
   readonly concurrency?: number;
   /** The longest expected wait for a slot that is still admitted (ms); default 2 s. */
   readonly waitBudgetMs?: number;
+  /** Waiting hashes admitted whatever their expected wait; default 8 per slot. */
+  readonly alwaysAdmitted?: number;
   /** Share a queue (tests hold a slot of it). */
   readonly queue?: HashQueue;
 }
@@ -52,7 +54,9 @@ export interface HasherOptions {
 export function createHasher(opts: HasherOptions = {}): Hasher {
   // Bounded by time: under a flood, hash work that could not start within the budget is refused
   // (503) instead of queueing without end; work of clients that left is dropped (hash-queue.ts).
-  const queue = opts.queue ?? new HashQueue(opts.concurrency ?? Math.max(1, availableParallelism()), opts.waitBudgetMs);
+  const queue =
+    opts.queue ??
+    new HashQueue(opts.concurrency ?? Math.max(1, availableParallelism()), opts.waitBudgetMs, { alwaysAdmitted: opts.alwaysAdmitted });
   let dummy: Promise<string> | undefined;
   const hasher: Hasher = {
     hash: (password, gone) => queue.run(() => hash(normalisePassword(password), ARGON2_PARAMS), gone),

@@ -64,7 +64,7 @@ describe("HashQueue", () => {
 
   test("admits by expected wait: refused only past the budget, with Retry-After from that wait", async () => {
     // Before any measurement a hash is assumed to take 50 ms; budget 5 s, one slot: 100 may wait.
-    const queue = new HashQueue(1, 5000, testClock().now);
+    const queue = new HashQueue(1, 5000, { alwaysAdmitted: 0, now: testClock().now });
     const ran: number[] = [];
     const first = gated(ran, 0);
     const accepted = [queue.run(first.job)];
@@ -78,7 +78,7 @@ describe("HashQueue", () => {
 
   test("the expected wait follows the measured time of a hash, shared over the slots", async () => {
     const clock = testClock();
-    const queue = new HashQueue(2, 900, clock.now);
+    const queue = new HashQueue(2, 900, { alwaysAdmitted: 0, now: clock.now });
     for (let i = 0; i < 30; i++) await queue.run(async () => clock.advance(400)); // hashes take 400 ms now
     const first = gated([], 0);
     const second = gated([], 1);
@@ -93,7 +93,7 @@ describe("HashQueue", () => {
   });
 
   test("a waiting job whose client has gone leaves the queue, never runs, and no longer counts", async () => {
-    const queue = new HashQueue(1, 5000, testClock().now);
+    const queue = new HashQueue(1, 5000, { alwaysAdmitted: 0, now: testClock().now });
     const ran: number[] = [];
     const first = gated(ran, 0);
     const running = queue.run(first.job);
@@ -108,6 +108,19 @@ describe("HashQueue", () => {
     await running;
     await stays;
     assert.deepEqual(ran, [0, 99], "jobs of clients that left never ran");
+  });
+
+  test("a few waiting jobs are admitted even when each hash is slow", async () => {
+    const clock = testClock();
+    const queue = new HashQueue(1, 100, { alwaysAdmitted: 3, now: clock.now });
+    await queue.run(async () => clock.advance(1000)); // one hash took 1 s: any wait is over budget
+    const first = gated([], 0);
+    const running = queue.run(first.job);
+    const waiting = [1, 2, 3].map(() => queue.run(async () => "served"));
+    await assert.rejects(queue.run(async () => "never"), (err: unknown) => isUnavailable(err) && (err as AccountError).retryAfter! >= 1);
+    first.open();
+    assert.deepEqual(await Promise.all(waiting), ["served", "served", "served"]);
+    await running;
   });
 
   test("a client already gone is not queued at all", async () => {

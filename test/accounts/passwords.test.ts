@@ -119,8 +119,8 @@ describe("Hasher", () => {
     assert.equal(await hasher.verifyDummy("latchkey dummy password for timing"), false);
   });
 
-  test("with no time to wait (budget 0), hash work beyond the running one is refused with `unavailable`", async () => {
-    const tiny = createHasher({ concurrency: 1, waitBudgetMs: 0 });
+  test("with no time to wait (budget 0, none always admitted), hash work beyond the running one is refused with `unavailable`", async () => {
+    const tiny = createHasher({ concurrency: 1, waitBudgetMs: 0, alwaysAdmitted: 0 });
     // Hashed before the slot is taken: awaiting it afterwards would give the queue time to drain.
     const stored = await argon2Hash(GOOD);
     const running = tiny.hash(GOOD);
@@ -133,7 +133,7 @@ describe("Hasher", () => {
   });
 
   test("verifyDummy recovers after being refused once (unknown emails must not stay 503)", async () => {
-    const tiny = createHasher({ concurrency: 1, waitBudgetMs: 0 });
+    const tiny = createHasher({ concurrency: 1, waitBudgetMs: 0, alwaysAdmitted: 0 });
     const busy = tiny.hash(GOOD);
     await assert.rejects(tiny.verifyDummy(GOOD), (err: unknown) => err instanceof AccountError && err.code === "unavailable");
     await busy;
