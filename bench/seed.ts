@@ -6,9 +6,9 @@
  */
 import { randomUUID } from "node:crypto";
 import { hash } from "@node-rs/argon2";
-import SQLite from "better-sqlite3";
 import { ARGON2_PARAMS } from "../src/accounts/passwords.ts";
 import { migrate, openDb } from "../src/db/index.ts";
+import { openSqliteFile } from "../src/db/sqlite.ts";
 import { randomToken, sha256 } from "../src/secrets.ts";
 import { PASSWORD } from "./setup.ts";
 
@@ -31,18 +31,18 @@ export async function seedUsers(url: string, n: number): Promise<Seeded> {
   const started = performance.now();
   if (db.dialect === "sqlite") {
     await db.close();
-    const file = new SQLite(url.slice("sqlite:".length));
-    file.pragma("journal_mode = WAL");
-    file.pragma("cache_size = -262144");
+    const file = openSqliteFile(url.slice("sqlite:".length));
+    file.exec("pragma journal_mode = WAL");
+    file.exec("pragma cache_size = -262144");
     const insert = file.prepare(
       "insert into users (id, email, email_canonical, password_hash, registered_on, confirmed, confirmed_on, admin) values (?, ?, ?, ?, ?, 1, ?, 0)",
     );
-    file.transaction(() => {
-      for (let i = 0; i < n; i++) {
-        const email = userEmail(i);
-        insert.run(randomUUID(), email, email, passwordHash, now - n + i, now - n + i);
-      }
-    })();
+    file.exec("begin");
+    for (let i = 0; i < n; i++) {
+      const email = userEmail(i);
+      insert.run([randomUUID(), email, email, passwordHash, now - n + i, now - n + i]);
+    }
+    file.exec("commit");
     file.close();
   } else {
     await db.pgPool!.query(

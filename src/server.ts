@@ -2,11 +2,12 @@ import type { FastifyInstance } from "fastify";
 import pino from "pino";
 import { systemClock, type Clock, type Deps } from "./accounts/deps.ts";
 import { pruneEvents } from "./accounts/audit.ts";
-import { createHasher } from "./accounts/passwords.ts";
+import { createHasher, type Hasher } from "./accounts/passwords.ts";
 import { purgeUnconfirmed } from "./accounts/lifecycle.ts";
 import { deleteExpiredSessions } from "./accounts/sessions.ts";
 import type { Config } from "./config.ts";
 import { migrate, openDb } from "./db/index.ts";
+import { releaseMemoryWhenIdle } from "./idle-memory.ts";
 import { createOutbox } from "./mail/outbox.ts";
 import { devMailboxTransport, smtpTransport, type Transport } from "./mail/transport.ts";
 import { webhookSender } from "./mail/webhook-delivery.ts";
@@ -32,6 +33,8 @@ export interface ServiceOptions {
   readonly workerOptions?: WorkerOptions;
   /** Tests pass a quiet logger. */
   readonly logger?: pino.Logger;
+  /** Tests pass one whose queue they can watch. */
+  readonly hasher?: Hasher;
 }
 
 /** The wired-up parts shared by `serve` and `worker`. */
@@ -41,14 +44,14 @@ export interface Core {
   makeTransport(): Transport;
 }
 
-export async function openCore(config: Config, clock: Clock = systemClock, logger?: pino.Logger): Promise<Core> {
+export async function openCore(config: Config, clock: Clock = systemClock, logger?: pino.Logger, hasher = createHasher()): Promise<Core> {
   const log = logger ?? createLogger(config);
   const db = openDb(config.databaseUrl);
   await migrate(db);
   const keys = deriveKeys(config.secretKey);
   const domain = /@([^>\s]+)/.exec(config.mailFrom)?.[1] ?? new URL(config.baseUrl).hostname;
   const outbox = createOutbox({ key: keys.outbox, messageIdDomain: domain });
-  const deps: Deps = { db, clock, hasher: createHasher(), outbox, config, keys };
+  const deps: Deps = { db, clock, hasher, outbox, config, keys };
   return {
     deps,
     log,
@@ -128,7 +131,7 @@ export interface Service {
 
 /** Config → database → flows → web (+ the in-process mail worker unless told otherwise). */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
-  const core = await openCore(config, options.clock, options.logger);
+  const core = await openCore(config, options.clock, options.logger, options.hasher);
   if (config.webauthnRpId === null) {
     core.log.warn(`passkeys are off: BASE_URL's host ${new URL(config.baseUrl).hostname} is an IP address, which cannot be a WebAuthn relying party (set BASE_URL or WEBAUTHN_RP_ID to a domain name)`);
   }
@@ -138,11 +141,13 @@ export async function createService(config: Config, options: ServiceOptions = {}
     mailQueued: () => running?.worker.wake(),
     logger: core.log,
   });
+  const stopReleasingMemory = releaseMemoryWhenIdle();
   return {
     app,
     deps: core.deps,
     worker: running?.worker,
     async close() {
+      stopReleasingMemory();
       await app.close();
       await running?.stop();
       await core.deps.db.close();

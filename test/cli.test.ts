@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
-import SQLite from "better-sqlite3";
+import { openSqliteFile } from "../src/db/sqlite.ts";
 import { WebhookReceiver } from "./helpers/webhook-receiver.ts";
 
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
@@ -54,9 +54,9 @@ describe("latchkey CLI", () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   function users(): Array<{ email: string; admin: number; confirmed: number; confirmed_on: number | null; password_hash: string }> {
-    const db = new SQLite(dbFile(), { readonly: true });
+    const db = openSqliteFile(dbFile(), { readonly: true });
     try {
-      return db.prepare("select email, admin, confirmed, confirmed_on, password_hash from users order by email").all() as never;
+      return db.prepare("select email, admin, confirmed, confirmed_on, password_hash from users order by email").all([]) as never;
     } finally {
       db.close();
     }
@@ -67,9 +67,9 @@ describe("latchkey CLI", () => {
     assert.equal(first.code, 0, first.stderr);
     const second = await latchkey(dir, ["migrate"], env);
     assert.equal(second.code, 0, second.stderr);
-    const db = new SQLite(dbFile(), { readonly: true });
+    const db = openSqliteFile(dbFile(), { readonly: true });
     try {
-      const tables = (db.prepare("select name from sqlite_master where type = 'table'").all() as Array<{ name: string }>).map((t) => t.name);
+      const tables = (db.prepare("select name from sqlite_master where type = 'table'").all([]) as Array<{ name: string }>).map((t) => t.name);
       for (const t of ["users", "sessions", "tokens", "outbox"]) assert.ok(tables.includes(t), `${t} exists`);
     } finally {
       db.close();
@@ -153,9 +153,9 @@ describe("latchkey CLI", () => {
       const secret = /whsec_[A-Za-z0-9+/=]+/.exec(added.stdout)?.[0];
       const id = /endpoint ([0-9a-f-]{36})/.exec(added.stdout)?.[1];
       assert.ok(secret && id, added.stdout);
-      const db = new SQLite(dbFile(), { readonly: true });
+      const db = openSqliteFile(dbFile(), { readonly: true });
       try {
-        const stored = db.prepare("select secret from webhook_endpoints").get() as { secret: string };
+        const stored = db.prepare("select secret from webhook_endpoints").all([])[0] as { secret: string };
         assert.ok(!stored.secret.includes(secret.slice("whsec_".length)), "the secret is stored sealed, not as given");
       } finally {
         db.close();
@@ -176,11 +176,11 @@ describe("latchkey CLI", () => {
 
   test("mfa-reset removes every second factor of the account, audited, and queues a mail to its owner", async () => {
     // The admin made by the create-admin test above has lost its (planted) factors.
-    const db = new SQLite(dbFile());
+    const db = openSqliteFile(dbFile());
     try {
-      const { id } = db.prepare("select id from users where email_canonical = ?").get("admin@example.com") as { id: string };
-      db.prepare("insert into totp_credentials (user_id, secret_sealed, last_step, created_at) values (?, 'sealed', 0, 0)").run(id);
-      db.prepare("insert into recovery_codes (id, user_id, code_hmac, created_at) values ('r1', ?, 'h', 0)").run(id);
+      const { id } = db.prepare("select id from users where email_canonical = ?").all(["admin@example.com"])[0] as { id: string };
+      db.prepare("insert into totp_credentials (user_id, secret_sealed, last_step, created_at) values (?, 'sealed', 0, 0)").run([id]);
+      db.prepare("insert into recovery_codes (id, user_id, code_hmac, created_at) values ('r1', ?, 'h', 0)").run([id]);
       const [res, unknown] = await Promise.all([
         latchkey(dir, ["mfa-reset", "--email", "Admin@Example.com"], env),
         latchkey(dir, ["mfa-reset", "--email", "nobody@example.com"], env),
@@ -188,10 +188,10 @@ describe("latchkey CLI", () => {
       assert.equal(unknown.code, 1);
       assert.match(unknown.stderr, /no account/);
       assert.equal(res.code, 0, res.stderr);
-      assert.equal((db.prepare("select count(*) as n from totp_credentials where user_id = ?").get(id) as { n: number }).n, 0);
-      assert.equal((db.prepare("select count(*) as n from recovery_codes where user_id = ?").get(id) as { n: number }).n, 0);
-      assert.ok(db.prepare("select 1 from auth_events where user_id = ? and type = 'mfa_changed' and outcome = 'mfa_reset'").get(id), "audited");
-      assert.ok(db.prepare("select 1 from outbox where kind = 'mfa_reset'").get(), "the owner's notice is queued");
+      assert.equal((db.prepare("select count(*) as n from totp_credentials where user_id = ?").all([id])[0] as { n: number }).n, 0);
+      assert.equal((db.prepare("select count(*) as n from recovery_codes where user_id = ?").all([id])[0] as { n: number }).n, 0);
+      assert.ok(db.prepare("select 1 from auth_events where user_id = ? and type = 'mfa_changed' and outcome = 'mfa_reset'").all([id])[0], "audited");
+      assert.ok(db.prepare("select 1 from outbox where kind = 'mfa_reset'").all([])[0], "the owner's notice is queued");
     } finally {
       db.close();
     }

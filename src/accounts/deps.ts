@@ -27,6 +27,8 @@ export interface Deps {
 export interface ClientInfo {
   readonly ip: string | null;
   readonly userAgent: string | null;
+  /** Aborts once the request is over (answered, or its client gone): waiting hash work is dropped. */
+  readonly gone?: AbortSignal;
 }
 
 export type Trx = Kysely<Database>;

@@ -34,7 +34,7 @@ export async function login(deps: Deps, input: { email: string; password: string
           .select(["id", "email", "password_hash", "confirmed", "disabled_at"])
           .where("email_canonical", "=", email.canonical)
           .executeTakeFirst();
-  const ok = user ? await deps.hasher.verify(user.password_hash, password) : await deps.hasher.verifyDummy(password);
+  const ok = user ? await deps.hasher.verify(user.password_hash, password, client.gone) : await deps.hasher.verifyDummy(password, client.gone);
   const now = deps.clock.now();
   if (!user || !ok) {
     const outcome = user ? "wrong_password" : "unknown_account";
@@ -48,7 +48,7 @@ export async function login(deps: Deps, input: { email: string; password: string
     throw new AccountError("account_disabled");
   }
 
-  const rehash = deps.hasher.needsRehash(user.password_hash) ? await deps.hasher.hash(password) : undefined;
+  const rehash = deps.hasher.needsRehash(user.password_hash) ? await deps.hasher.hash(password, client.gone) : undefined;
   const mfaPending = mfaOn(await secondFactors(deps.db.kysely, user.id));
   const session = await deps.db.kysely.transaction().execute(async (trx) => {
     if (rehash) await trx.updateTable("users").set({ password_hash: rehash }).where("id", "=", user.id).execute();

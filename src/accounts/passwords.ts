@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { hash, verify } from "@node-rs/argon2";
 import { dictionary } from "@zxcvbn-ts/language-common";
-import { AccountError } from "./errors.ts";
+import { HashQueue } from "./hash-queue.ts";
 
 export const PASSWORD_MAX_LENGTH = 1024;
 
@@ -57,67 +57,57 @@ export function passwordProblem(password: string, minLength: number, email?: str
   return undefined;
 }
 
-/** Password hashing behind a small semaphore, so hashes never take every libuv thread. */
+/** Password hashing behind a HashQueue, so hashes never take every libuv thread nor queue without end. */
 export interface Hasher {
-  hash(password: string): Promise<string>;
-  verify(hash: string, password: string): Promise<boolean>;
+  /** `gone` aborts when the client has left: a hash still waiting for a slot is then dropped. */
+  hash(password: string, gone?: AbortSignal): Promise<string>;
+  verify(hash: string, password: string, gone?: AbortSignal): Promise<boolean>;
   needsRehash(hash: string): boolean;
   /** Burns one verify's worth of time, for unknown accounts (no timing oracle). */
-  verifyDummy(password: string): Promise<false>;
+  verifyDummy(password: string, gone?: AbortSignal): Promise<false>;
 }
 
-export function createHasher(opts: { concurrency?: number; maxQueue?: number } = {}): Hasher {
-  const concurrency = opts.concurrency ?? Math.max(1, availableParallelism());
-  // Bounded: under a flood, excess hash work is refused (503) instead of queueing without end.
-  const limit = new Semaphore(concurrency, opts.maxQueue ?? concurrency * 32);
+export interface HasherOptions {
+  /** Hashes at once; default: the number of cores. */
+  readonly concurrency?: number;
+  /** The longest expected wait for a slot that is still admitted (ms); default 2 s. */
+  readonly waitBudgetMs?: number;
+  /** Waiting hashes admitted whatever their expected wait; default 8 per slot. */
+  readonly alwaysAdmitted?: number;
+  /** Share a queue (tests hold a slot of it). */
+  readonly queue?: HashQueue;
+}
+
+export function createHasher(opts: HasherOptions = {}): Hasher {
+  // Bounded by time: under a flood, hash work that could not start within the budget is refused
+  // (503) instead of queueing without end; work of clients that left is dropped (hash-queue.ts).
+  const queue =
+    opts.queue ??
+    new HashQueue(opts.concurrency ?? Math.max(1, availableParallelism()), opts.waitBudgetMs, { alwaysAdmitted: opts.alwaysAdmitted });
   let dummy: Promise<string> | undefined;
-  const run = <T>(fn: () => Promise<T>) => limit.run(fn);
   const hasher: Hasher = {
-    hash: (password) => run(() => hash(normalisePassword(password), ARGON2_PARAMS)),
-    verify: (h, password) =>
-      run(async () => {
+    hash: (password, gone) => queue.run(() => hash(normalisePassword(password), ARGON2_PARAMS), gone),
+    verify: (h, password, gone) =>
+      queue.run(async () => {
         try {
           return await verify(h, normalisePassword(password));
         } catch {
           return false;
         }
-      }),
+      }, gone),
     needsRehash: (h) => {
       const { memoryCost, timeCost, parallelism } = ARGON2_PARAMS;
       return !h.startsWith(`$argon2id$v=19$m=${memoryCost},t=${timeCost},p=${parallelism}$`);
     },
-    verifyDummy: async (password) => {
+    verifyDummy: async (password, gone) => {
       // Not cached when refused (full queue): a rejected promise would 503 every unknown email.
       dummy ??= hasher.hash("latchkey dummy password for timing").catch((err: unknown) => {
         dummy = undefined;
         throw err;
       });
-      await hasher.verify(await dummy, password);
+      await hasher.verify(await dummy, password, gone);
       return false;
     },
   };
   return hasher;
-}
-
-export class Semaphore {
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-  constructor(
-    private readonly max: number,
-    private readonly maxQueue = Infinity,
-  ) {}
-
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.active >= this.max) {
-      if (this.waiting.length >= this.maxQueue) throw new AccountError("unavailable", { retryAfter: 1 });
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    } else this.active++;
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
 }

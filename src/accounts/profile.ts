@@ -38,7 +38,7 @@ export async function changePassword(
   if (Object.keys(fields).length > 0) throw invalidInput(fields);
   const verified = await verifyCurrentPassword(deps, viewer.userId, input.current_password);
 
-  const passwordHash = await deps.hasher.hash(input.password);
+  const passwordHash = await deps.hasher.hash(input.password, client.gone);
   const now = deps.clock.now();
   return deps.db.kysely.transaction().execute(async (trx) => {
     // Check inside the write (DESIGN rule 11): a reset (or another change) that committed since

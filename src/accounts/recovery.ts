@@ -68,7 +68,7 @@ export async function resetPassword(
   else if (input.confirm !== input.password) fields.confirm = "The two passwords do not match.";
   if (Object.keys(fields).length > 0) throw invalidInput(fields);
 
-  const passwordHash = await deps.hasher.hash(input.password);
+  const passwordHash = await deps.hasher.hash(input.password, client.gone);
   return deps.db.kysely.transaction().execute(async (trx) => {
     const used = await consumeToken(trx, token, "reset", now);
     const user = await trx.selectFrom("users").select(["email", "confirmed"]).where("id", "=", used.userId).executeTakeFirst();

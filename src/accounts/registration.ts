@@ -43,7 +43,7 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
 
   // Hash before the transaction (it takes milliseconds), and for taken addresses too, so both
   // cases cost the same.
-  const passwordHash = await deps.hasher.hash(input.password);
+  const passwordHash = await deps.hasher.hash(input.password, client.gone);
   const now = deps.clock.now();
   return deps.db.kysely.transaction().execute(async (trx) => {
     const findExisting = () =>

@@ -1,10 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import SQLite from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type MigrationResultSet } from "kysely";
 import pg from "pg";
 import { migrations } from "./migrations/index.ts";
 import type { Database } from "./schema.ts";
+import { openSqliteFile, type SqliteConnection, type SqliteStatement } from "./sqlite.ts";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -15,7 +15,7 @@ export interface Db {
   /** The PostgreSQL pool, for stores that talk to it directly (rate-limit counters). */
   readonly pgPool?: pg.Pool;
   /** The SQLite connection behind Kysely, for prepared.ts (statements it runs directly). */
-  readonly sqlite?: SQLite.Database;
+  readonly sqlite?: SqliteConnection;
   close(): Promise<void>;
 }
 
@@ -30,12 +30,12 @@ export function openDb(url: string): Db {
 function openSqlite(path: string): Db {
   const file = path === ":memory:" ? ":memory:" : resolve(path);
   if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
-  const database = new SQLite(file);
-  database.pragma("journal_mode = WAL");
-  database.pragma("synchronous = NORMAL");
-  database.pragma("foreign_keys = ON");
+  const database = openSqliteFile(file);
+  database.exec("pragma journal_mode = WAL");
+  database.exec("pragma synchronous = NORMAL");
+  database.exec("pragma foreign_keys = ON");
   // A separate `latchkey worker` process may hold the write lock for a moment.
-  database.pragma("busy_timeout = 5000");
+  database.exec("pragma busy_timeout = 5000");
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { kysely, dialect: "sqlite", sqlite: database, close: () => kysely.destroy() };
 }
@@ -47,8 +47,8 @@ const STATEMENT_CACHE_SIZE = 500;
  * CPU. The queries are a small fixed set, so prepared statements are kept and reused (one
  * connection, one query at a time, never streamed: a statement is never busy when reused).
  */
-function withStatementCache(database: SQLite.Database) {
-  const cache = new Map<string, SQLite.Statement>();
+function withStatementCache(database: SqliteConnection) {
+  const cache = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
     prepare(sql: string) {

@@ -1,8 +1,8 @@
-import type { Statement } from "better-sqlite3";
 import type { Compilable, CompiledQuery, Kysely } from "kysely";
 import { sha256 } from "../secrets.ts";
 import type { Db } from "./index.ts";
 import type { Database } from "./schema.ts";
+import type { SqliteStatement } from "./sqlite.ts";
 
 /** Stands in for the i-th argument while the query is built and compiled. */
 class Slot {
@@ -18,7 +18,7 @@ interface Compiled<R> {
   /** For each SQL parameter: the argument it takes, or -1 for a constant of the query. */
   readonly sources: readonly number[];
   /** SQLite: the statement, prepared once on the connection. */
-  readonly statement?: Statement;
+  readonly statement?: SqliteStatement;
 }
 
 /**

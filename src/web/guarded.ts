@@ -18,7 +18,7 @@ import { accountKey, type Rule } from "./rate-limits.ts";
 
 /** Sign-up; sets the new session cookie (replacing any earlier session of this browser). */
 export async function guardedRegister(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, form: RegisterInput): Promise<void> {
-  const client = clientInfo(req);
+  const client = clientInfo(req, reply);
   await ctx.limits.hit([["register_ip", client.ip ?? ""]]);
   await replaceSession(ctx, req, reply, await register(ctx.deps, form, client));
   ctx.mailQueued();
@@ -26,7 +26,7 @@ export async function guardedRegister(ctx: WebContext, req: FastifyRequest, repl
 
 /** Sign-in with per-IP and per-account limits and exponential back-off after failures. */
 export async function guardedLogin(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, form: { email: string; password: string }): Promise<LoginResult> {
-  const client = clientInfo(req);
+  const client = clientInfo(req, reply);
   const account = accountKey(form.email);
   await ctx.limits.hit([
     ["login_ip", client.ip ?? ""],
@@ -122,7 +122,7 @@ export async function guardedChangePassword(
   viewer: Viewer,
   form: { current_password: string; password: string; confirm: string },
 ): Promise<void> {
-  const session = await withPasswordThrottle(ctx, viewer, () => changePassword(ctx.deps, viewer, form, clientInfo(req)));
+  const session = await withPasswordThrottle(ctx, viewer, () => changePassword(ctx.deps, viewer, form, clientInfo(req, reply)));
   setSessionCookie(reply, ctx.deps, session);
 }
 

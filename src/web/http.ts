@@ -80,9 +80,23 @@ export function viewerOf(req: FastifyRequest, deps: Deps): Promise<Viewer | null
   return v;
 }
 
-export function clientInfo(req: FastifyRequest): ClientInfo {
+/** Who is asking; with `reply`, also whether they are still there (for routes that hash). */
+export function clientInfo(req: FastifyRequest, reply?: FastifyReply): ClientInfo {
   const ua = req.headers["user-agent"];
-  return { ip: req.ip ?? null, userAgent: typeof ua === "string" ? ua : null };
+  const client = { ip: req.ip ?? null, userAgent: typeof ua === "string" ? ua : null };
+  return reply ? { ...client, gone: clientGone(reply) } : client;
+}
+
+/**
+ * Aborts when the connection closes before the answer was sent: the client hung up (a timeout,
+ * a closed tab, a load balancer giving up), so hash work it still waits for is dropped.
+ */
+function clientGone(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const res = reply.raw;
+  if (res.destroyed) controller.abort();
+  else res.once("close", () => res.writableFinished || controller.abort());
+  return controller.signal;
 }
 
 // ---- CSRF: signed double-submit cookie (OWASP) ---------------------------------------

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { hash as argon2Hash } from "@node-rs/argon2";
 import { AccountError } from "../../src/accounts/errors.ts";
-import { ARGON2_PARAMS, createHasher, PASSWORD_MAX_LENGTH, passwordProblem, Semaphore } from "../../src/accounts/passwords.ts";
+import { ARGON2_PARAMS, createHasher, PASSWORD_MAX_LENGTH, passwordProblem } from "../../src/accounts/passwords.ts";
 
 const GOOD = "violet kettle orbit";
 
@@ -119,114 +119,25 @@ describe("Hasher", () => {
     assert.equal(await hasher.verifyDummy("latchkey dummy password for timing"), false);
   });
 
-  test("a full queue refuses hash work with `unavailable` instead of queueing it", async () => {
-    const tiny = createHasher({ concurrency: 1, maxQueue: 1 });
-    // Hashed before the queue fills: awaiting it afterwards would give the queue time to drain.
+  test("with no time to wait (budget 0, none always admitted), hash work beyond the running one is refused with `unavailable`", async () => {
+    const tiny = createHasher({ concurrency: 1, waitBudgetMs: 0, alwaysAdmitted: 0 });
+    // Hashed before the slot is taken: awaiting it afterwards would give the queue time to drain.
     const stored = await argon2Hash(GOOD);
     const running = tiny.hash(GOOD);
-    const queued = tiny.hash(GOOD);
     const refusedHash = tiny.hash(GOOD);
     const refusedVerify = tiny.verify(stored, GOOD);
     await assert.rejects(refusedHash, (err: unknown) => err instanceof AccountError && err.code === "unavailable");
     await assert.rejects(refusedVerify, (err: unknown) => err instanceof AccountError && err.code === "unavailable");
     assert.match(await running, /^\$argon2id\$/);
-    assert.match(await queued, /^\$argon2id\$/);
-    assert.equal(await tiny.verify(await tiny.hash(GOOD), GOOD), true, "accepts work again once the queue drains");
+    assert.equal(await tiny.verify(await tiny.hash(GOOD), GOOD), true, "accepts work again once the slot is free");
   });
 
   test("verifyDummy recovers after being refused once (unknown emails must not stay 503)", async () => {
-    const tiny = createHasher({ concurrency: 1, maxQueue: 0 });
+    const tiny = createHasher({ concurrency: 1, waitBudgetMs: 0, alwaysAdmitted: 0 });
     const busy = tiny.hash(GOOD);
     await assert.rejects(tiny.verifyDummy(GOOD), (err: unknown) => err instanceof AccountError && err.code === "unavailable");
     await busy;
     assert.equal(await tiny.verifyDummy(GOOD), false);
-  });
-});
-
-describe("Semaphore", () => {
-  /** Starts `jobs` tasks that each wait for the test to release them; records concurrency. */
-  function harness(max: number, jobs: number) {
-    const semaphore = new Semaphore(max);
-    let active = 0;
-    let peak = 0;
-    const started: number[] = [];
-    const releases: Array<() => void> = [];
-    const results = Array.from({ length: jobs }, (_, i) =>
-      semaphore.run(async () => {
-        active++;
-        peak = Math.max(peak, active);
-        started.push(i);
-        await new Promise<void>((resolve) => releases.push(resolve));
-        active--;
-        if (i % 3 === 0) throw new Error(`job ${i} failed`);
-        return i;
-      }).then(
-        () => "fulfilled",
-        () => "rejected",
-      ),
-    );
-    return { results, started, releases, get active() { return active; }, get peak() { return peak; } };
-  }
-
-  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-  test("never runs more than N at once, and runs every job", async () => {
-    const h = harness(3, 10);
-    await settle();
-    assert.equal(h.started.length, 3, "only N start");
-    // Release one at a time; each release lets exactly one more start.
-    while (h.releases.length > 0) {
-      h.releases.shift()!();
-      await settle();
-      assert.ok(h.active <= 3, `active ${h.active} > 3`);
-    }
-    const outcomes = await Promise.all(h.results);
-    assert.equal(h.started.length, 10, "every job ran");
-    assert.equal(h.peak, 3);
-    assert.deepEqual(
-      outcomes,
-      Array.from({ length: 10 }, (_, i) => (i % 3 === 0 ? "rejected" : "fulfilled")),
-    );
-  });
-
-  test("with a bounded queue, a job beyond it is refused at once (and never runs)", async () => {
-    const semaphore = new Semaphore(1, 2);
-    const gates: Array<() => void> = [];
-    const ran: number[] = [];
-    const job = (i: number) => () => {
-      ran.push(i);
-      return new Promise<number>((resolve) => gates.push(() => resolve(i)));
-    };
-    const accepted = [semaphore.run(job(0)), semaphore.run(job(1)), semaphore.run(job(2))];
-    await assert.rejects(semaphore.run(job(3)), (err: unknown) => err instanceof AccountError && err.code === "unavailable" && err.retryAfter !== undefined);
-    for (let i = 0; i < 50 && (gates.length > 0 || ran.length < 3); i++) {
-      await settle();
-      gates.shift()?.();
-    }
-    assert.deepEqual(await Promise.all(accepted), [0, 1, 2]);
-    assert.deepEqual(ran, [0, 1, 2], "the refused job never ran");
-  });
-
-  test("a failing job frees its slot", async () => {
-    const semaphore = new Semaphore(1);
-    await assert.rejects(semaphore.run(async () => { throw new Error("boom"); }), /boom/);
-    await assert.rejects(semaphore.run(() => Promise.reject(new Error("again"))), /again/);
-    assert.equal(await semaphore.run(async () => "still works"), "still works");
-  });
-
-  test("with N = 1, jobs run strictly one after another, in order", async () => {
-    const semaphore = new Semaphore(1);
-    const events: string[] = [];
-    await Promise.all(
-      [0, 1, 2, 3].map((i) =>
-        semaphore.run(async () => {
-          events.push(`start ${i}`);
-          await settle();
-          events.push(`end ${i}`);
-        }),
-      ),
-    );
-    assert.deepEqual(events, ["start 0", "end 0", "start 1", "end 1", "start 2", "end 2", "start 3", "end 3"]);
   });
 });
 

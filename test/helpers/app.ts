@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pino from "pino";
 import type { Clock } from "../../src/accounts/deps.ts";
+import type { Hasher } from "../../src/accounts/passwords.ts";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { createService, type Service } from "../../src/server.ts";
 import { Client } from "./client.ts";
@@ -45,6 +46,8 @@ export interface TestAppOptions {
   readonly database?: TestDatabase;
   /** The service's logger (default: silent, or TEST_LOG_LEVEL). */
   readonly logger?: pino.Logger;
+  /** A hasher of the test's own (e.g. over a queue it watches). */
+  readonly hasher?: Hasher;
 }
 
 /** The real server on 127.0.0.1:0 with a fresh database and a real SMTP sink. */
@@ -69,6 +72,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     worker: options.worker ?? true,
     workerOptions: { pollMs: 50, backoffBaseMs: 100, maxBackoffMs: 500 },
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    ...(options.hasher ? { hasher: options.hasher } : {}),
   });
   const listening = await service.app.listen({ port: 0, host: options.host ?? "127.0.0.1" });
   const address = listening.replace("//0.0.0.0:", "//127.0.0.1:");

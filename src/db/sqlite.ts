@@ -1,0 +1,146 @@
+import { createRequire } from "node:module";
+
+/**
+ * One SQLite connection, from whichever engine this Node has (docs/decisions/008): Node's own
+ * `node:sqlite` where it is complete (Node ≥ 22.16 and 24), better-sqlite3 12 on Node 20.
+ * better-sqlite3 12 aborts Node 24.19–24.21 when a statement is garbage-collected, and node:sqlite
+ * needs no native build. The shape is the one Kysely's SqliteDialect and prepared.ts use.
+ */
+export interface SqliteStatement {
+  /** True when the statement returns rows (a SELECT, or a write with RETURNING). */
+  readonly reader: boolean;
+  all(parameters: readonly unknown[]): unknown[];
+  run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  iterate(parameters: readonly unknown[]): IterableIterator<unknown>;
+}
+
+export interface SqliteConnection {
+  readonly engine: "node:sqlite" | "better-sqlite3";
+  prepare(sql: string): SqliteStatement;
+  /** Runs SQL without results (pragmas, several statements). */
+  exec(sql: string): void;
+  readonly inTransaction: boolean;
+  close(): void;
+}
+
+/** The parts of node:sqlite used here (@types/node stays at Node 20's API). */
+interface NodeStatementSync {
+  columns(): Array<{ name: string }>;
+  setReturnArrays?(enabled: boolean): void;
+  all(...parameters: unknown[]): unknown[];
+  run(...parameters: unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  iterate(...parameters: unknown[]): IterableIterator<unknown>;
+}
+interface NodeDatabaseSync {
+  prepare(sql: string): NodeStatementSync;
+  exec(sql: string): void;
+  readonly isTransaction?: boolean;
+  close(): void;
+}
+interface NodeSqliteModule {
+  DatabaseSync: new (path: string, options?: { readOnly?: boolean }) => NodeDatabaseSync;
+}
+
+export function openSqliteFile(file: string, options: { readonly?: boolean } = {}): SqliteConnection {
+  const nodeSqlite = loadNodeSqlite();
+  if (nodeSqlite) {
+    const database = new nodeSqlite.DatabaseSync(file, { readOnly: options.readonly ?? false });
+    if (typeof database.isTransaction === "boolean" && database.prepare("select 1").setReturnArrays) return fromNodeSqlite(database);
+    database.close(); // Node 22.13–22.15: no isTransaction (prepared.ts needs it) nor setReturnArrays yet
+  }
+  return fromBetterSqlite(new (loadBetterSqlite())(file, { readonly: options.readonly ?? false }));
+}
+
+/** better-sqlite3 is an optional dependency: only Node 20 (and 22 before 22.16) needs it. */
+function loadBetterSqlite(): typeof import("better-sqlite3") {
+  try {
+    return createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
+  } catch (err) {
+    throw new Error(
+      `SQLite on Node ${process.versions.node} needs better-sqlite3, which did not install (run npm install again and read its build output), or Node 22.16+/24`,
+      { cause: err },
+    );
+  }
+}
+
+let loaded: NodeSqliteModule | null | undefined;
+
+/**
+ * node:sqlite, when this Node has it (22.13+, 24), else null. Node 22 still
+ * flags the module experimental: its one ExperimentalWarning about SQLite is not printed (only
+ * that warning, only while the module loads); Node 24 prints none.
+ */
+function loadNodeSqlite(): NodeSqliteModule | null {
+  if (loaded !== undefined) return loaded;
+  const emitWarning = process.emitWarning;
+  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
+    const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    const message = typeof warning === "string" ? warning : warning.message;
+    if (type === "ExperimentalWarning" && message.startsWith("SQLite is an experimental feature")) return;
+    return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    const module = process.getBuiltinModule?.("node:sqlite") as NodeSqliteModule | undefined;
+    loaded = module ?? null;
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+  return loaded;
+}
+
+function fromNodeSqlite(database: NodeDatabaseSync): SqliteConnection {
+  return {
+    engine: "node:sqlite",
+    prepare: (sql) => new NodeStatement(database.prepare(sql)),
+    exec: (sql) => database.exec(sql),
+    get inTransaction() {
+      return database.isTransaction!;
+    },
+    close: () => database.close(),
+  };
+}
+
+/**
+ * node:sqlite takes parameters as arguments (Kysely hands over one array). Its rows come back as
+ * arrays and are made into plain objects here: its own row objects have a null prototype (unlike
+ * better-sqlite3's and pg's), and building them from arrays is faster than copying those
+ * (1.1 µs against 2.6 µs for a six-column row on Node 24; bench/sqlite-engines.ts).
+ */
+class NodeStatement implements SqliteStatement {
+  readonly reader: boolean;
+  private readonly names: string[];
+  constructor(private readonly statement: NodeStatementSync) {
+    this.names = statement.columns().map((column) => column.name);
+    this.reader = this.names.length > 0;
+    statement.setReturnArrays!(true);
+  }
+  all(parameters: readonly unknown[]) {
+    const rows = this.statement.all(...parameters);
+    for (let i = 0; i < rows.length; i++) rows[i] = this.row(rows[i] as unknown[]);
+    return rows;
+  }
+  run(parameters: readonly unknown[]) {
+    return this.statement.run(...parameters);
+  }
+  *iterate(parameters: readonly unknown[]) {
+    for (const values of this.statement.iterate(...parameters)) yield this.row(values as unknown[]);
+  }
+  private row(values: unknown[]): Record<string, unknown> {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < this.names.length; i++) row[this.names[i]!] = values[i];
+    return row;
+  }
+}
+
+function fromBetterSqlite(database: import("better-sqlite3").Database): SqliteConnection {
+  return {
+    engine: "better-sqlite3",
+    // better-sqlite3's statements already have this shape (an array binds as positional values).
+    prepare: (sql) => database.prepare(sql) as unknown as SqliteStatement,
+    exec: (sql) => void database.exec(sql),
+    get inTransaction() {
+      return database.inTransaction;
+    },
+    close: () => void database.close(),
+  };
+}
