@@ -56,12 +56,19 @@ export const PASSKEYS_JS = `
   }
   var login = document.getElementById("passkey-login");
   if (login) {
+    var busy = false;
     button(login, "Sign in with a passkey", function () {
+      // The button's request replaces a waiting autofill request (one ceremony at a time).
       if (W.WebAuthnAbortService) W.WebAuthnAbortService.cancelCeremony();
-      signIn(login, "/login/passkey", false).catch(fail(login));
+      busy = true;
+      signIn(login, "/login/passkey", false).catch(function (err) { busy = false; fail(login)(err); });
     });
+    // Autofill waits without a timeout, but a challenge lives 5 minutes: ask anew every 4.
+    var autofill = function () { if (!busy) signIn(login, "/login/passkey", true).catch(function () {}); };
     W.browserSupportsWebAuthnAutofill().then(function (ok) {
-      if (ok) signIn(login, "/login/passkey", true).catch(function () {});
+      if (!ok) return;
+      autofill();
+      setInterval(autofill, 240000);
     });
   }
   var second = document.getElementById("passkey-second-factor");

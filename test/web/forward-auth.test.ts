@@ -104,6 +104,17 @@ for (const dialect of await testDialects()) {
       await assert.rejects(jwtVerify(token, createLocalJWKSet(jwks), { audience: APP }));
     });
 
+    test("an assertion is reused for at most 15 s of its 60, then signed afresh", async () => {
+      const token = async () => (await member.get(FA, forwarded(`${APP}/reuse`))).headers.get("latchkey-assertion")!;
+      const first = await token();
+      assert.equal(await token(), first, "the same session, app and identity within 15 s");
+      app.clock.advance(16_000);
+      const second = await token();
+      assert.notEqual(second, first);
+      const { payload } = await jwtVerify(second, createLocalJWKSet(jwks), { currentDate: new Date(app.clock.now()) });
+      assert.ok(Math.abs(payload.iat! * 1000 - app.clock.now()) < 2000, "freshly issued");
+    });
+
     test("?require=admin: 403 for a member, 200 with Remote-Groups admin for an admin", async () => {
       const denied = await member.get(`${FA}?require=admin`, forwarded(`${APP}/admin`));
       assert.equal(denied.status, 403);

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AccountError } from "../../accounts/errors.ts";
-import { requireFresh } from "../../accounts/reauth.ts";
 import { disableTotp, enableTotp, regenerateRecoveryCodes, startTotpSetup } from "../../accounts/second-factor/enrolment.ts";
 import { completeSecondFactor } from "../../accounts/second-factor/sign-in.ts";
 import { mfaMethods, secondFactors } from "../../accounts/second-factor/verify.ts";
@@ -77,8 +76,3 @@ export function secondFactorApi(api: FastifyInstance, ctx: WebContext, gates: { 
   });
 }
 
-/** For other routes that need a fresh session (e.g. DELETE /api/v1/me): 403 reauth_required otherwise. */
-export async function freshViewer(ctx: WebContext, viewer: Viewer): Promise<Viewer> {
-  await requireFresh(ctx.deps, viewer);
-  return viewer;
-}
