@@ -22,7 +22,7 @@ async function summaryFocuses(page: Page, message: RegExp): Promise<string> {
   return page.evaluate(() => document.activeElement?.id ?? "");
 }
 
-describe("in a browser: password reset, profile changes, devices, admin", { skip, timeout: 300_000 }, () => {
+describe("in a browser: password reset, profile changes, devices, admin", { skip, timeout: 600_000 }, () => {
   let b: BrowserApp;
   before(async () => {
     b = await startBrowserApp();

@@ -90,7 +90,7 @@ const PAGES: PageCheck[] = [
   { name: "dev mailbox: raw", who: "visitor", path: () => `/dev/mail/${mailId}?view=raw` },
 ];
 
-describe("in a browser: every page, at 1280 and 390 px, with and without JavaScript", { skip, timeout: 300_000 }, () => {
+describe("in a browser: every page, at 1280 and 390 px, with and without JavaScript", { skip, timeout: 600_000 }, () => {
   let b: BrowserApp;
   const states = {} as Record<Who, Awaited<ReturnType<import("playwright-core").BrowserContext["storageState"]>>>;
 

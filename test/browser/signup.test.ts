@@ -5,7 +5,7 @@ import { browserSkip, openMail, ORIGIN, PASSWORD, signUpIn, startBrowserApp, typ
 
 const skip = browserSkip();
 
-describe("in a browser: sign-up and confirmation", { skip, timeout: 300_000 }, () => {
+describe("in a browser: sign-up and confirmation", { skip, timeout: 600_000 }, () => {
   let b: BrowserApp;
   before(async () => {
     b = await startBrowserApp();
