@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Secret, TOTP } from "otpauth";
 import type { Page } from "playwright-core";
-import { browserSkip, confirmedAccount, expectNoAxeViolations, startBrowserApp, virtualAuthenticator, type BrowserApp } from "./harness.ts";
+import { browserSkip, confirmedAccount, expectNoAxeViolations, PASSWORD, startBrowserApp, virtualAuthenticator, type BrowserApp } from "./harness.ts";
 
 const skip = browserSkip();
 
@@ -94,5 +94,107 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     await status.waitFor();
     assert.equal(await status.textContent(), "This passkey did not verify you (PIN or biometrics); sign in with your password.");
     assert.equal(await signedIn(page), false, "no session");
+  });
+
+  /** The account of the two-step tests: TOTP on (its key as the page showed it) and a passkey. */
+  const TWO_STEP = "two-step@example.com";
+  let totpKey = "";
+
+  /**
+   * The code an authenticator app shows for `key` in the next 30-second step of the app's clock
+   * (moved, not slept): a code is accepted once, so every sign-in needs a step of its own.
+   * Computed by otpauth, not by the app's own RFC 6238 code.
+   */
+  function nextCode(key: string): string {
+    b.app.clock.advance(30_000);
+    return new TOTP({ secret: Secret.fromBase32(key.replace(/\s/g, "")) }).generate({ timestamp: b.app.clock.now() });
+  }
+
+  /** Email and password on /login; the page ends on the second step. */
+  async function passwordStep(page: Page, email: string): Promise<void> {
+    await page.goto("/login");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.waitForURL((url) => url.pathname === "/login/2fa");
+  }
+
+  async function enterCode(page: Page, code: string): Promise<void> {
+    await page.getByLabel("Code", { exact: true }).fill(code);
+    await page.getByRole("button", { name: "Continue" }).click();
+  }
+
+  test("turn on TOTP from the key shown as text; sign in by password and code, or password and passkey", async () => {
+    const page = await confirmedAccount(b, TWO_STEP);
+    await page.goto("/profile/2fa");
+    await page.getByRole("button", { name: "Set up an authenticator app" }).click();
+    await page.locator("figure.qr svg").waitFor();
+    await expectNoAxeViolations(page, "TOTP set-up (QR code, key, code field)");
+    totpKey = (await page.locator("[data-totp-key]").textContent()) ?? "";
+    assert.match(totpKey, /^[A-Z2-7 ]{32,}$/, "the key as base32 text in groups");
+
+    await page.getByLabel("Code from the app").fill("000000");
+    await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
+    await page.locator("#code-error").waitFor();
+    await page.getByLabel("Code from the app").fill(nextCode(totpKey));
+    await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
+    await page.getByRole("heading", { name: "Two-step sign-in is on" }).waitFor();
+    const recovery = await page.locator(".recovery-codes li").allTextContents();
+    assert.equal(recovery.length, 10, "10 recovery codes");
+    assert.equal(new Set(recovery).size, 10);
+    await page.goto("/profile/2fa");
+    assert.equal(await page.locator("[data-totp]").getAttribute("data-totp"), "on");
+
+    await signOut(page);
+    await passwordStep(page, TWO_STEP);
+    assert.equal(await signedIn(page), false, "the password alone opens nothing");
+    await page.goto("/login/2fa");
+    await expectNoAxeViolations(page, "/login/2fa");
+    const code = nextCode(totpKey);
+    await enterCode(page, code);
+    await page.waitForURL((url) => url.pathname === "/");
+    assert.ok(await signedIn(page), "password and code sign in");
+
+    // The same code again, in the same step: refused.
+    await signOut(page);
+    await passwordStep(page, TWO_STEP);
+    await enterCode(page, code);
+    await page.getByText("That code is not right.").waitFor();
+    assert.equal(new URL(page.url()).pathname, "/login/2fa");
+    assert.equal(await signedIn(page), false);
+
+    // Add a passkey; /login/2fa then offers it in place of the code.
+    await page.goto("/login/2fa");
+    await enterCode(page, nextCode(totpKey));
+    await page.waitForURL((url) => url.pathname === "/");
+    await virtualAuthenticator(page);
+    await addPasskey(page, "Phone");
+    await expectNoAxeViolations(page, "/profile/passkeys with a passkey listed");
+    await signOut(page);
+    await withoutAutofill(page);
+    await passwordStep(page, TWO_STEP);
+    await page.getByRole("button", { name: "Use a passkey instead" }).click();
+    await page.waitForURL((url) => url.pathname === "/");
+    assert.ok(await signedIn(page), "password and passkey sign in");
+    await page.goto("/profile/passkeys");
+    assert.notEqual(await page.locator("tr[data-passkey]", { hasText: "Phone" }).locator("td").nth(2).textContent(), "never", "last used is set");
+  });
+
+  test("without JavaScript: password and TOTP code sign in; the passkey parts are absent", async () => {
+    assert.ok(totpKey, "the TOTP test ran first");
+    const page = await b.newPage({ javaScriptEnabled: false });
+    await page.goto("/login");
+    assert.equal(await page.getByRole("button", { name: /passkey/i }).count(), 0);
+    await passwordStep(page, TWO_STEP);
+    assert.equal(await page.getByRole("button", { name: /passkey/i }).count(), 0);
+    await enterCode(page, nextCode(totpKey));
+    await page.waitForURL((url) => url.pathname === "/");
+    assert.ok(await signedIn(page));
+    await page.goto("/profile/passkeys");
+    assert.equal(await page.getByRole("button", { name: "Add a passkey" }).count(), 0);
+    assert.equal(await page.getByLabel("Name of the new passkey").isVisible(), false);
+    // Chromium's "JavaScript off" (DevTools script execution disabled) still parses <noscript> as
+    // text, unlike a browser with scripting off in its settings: read the element's markup.
+    assert.match((await page.locator("noscript").textContent()) ?? "", /Adding a passkey needs JavaScript\./);
   });
 });
