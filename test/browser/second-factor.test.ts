@@ -12,6 +12,12 @@ async function signedIn(page: Page): Promise<boolean> {
   return new URL(page.url()).pathname === "/profile";
 }
 
+/** Waits for the home page to say who is signed in (where every sign-in here lands). */
+async function landedSignedIn(page: Page, email: string): Promise<void> {
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.locator("main").getByText(`You are signed in as ${email}.`).waitFor();
+}
+
 async function signOut(page: Page): Promise<void> {
   await page.goto("/profile");
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -53,7 +59,7 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     // Autofill (conditional mediation): Chromium's virtual authenticator answers a conditional
     // request at once with its one resident key, so opening /login is enough.
     await page.goto("/login");
-    await page.waitForURL((url) => url.pathname === "/");
+    await landedSignedIn(page, "keyholder@example.com");
     assert.ok(await signedIn(page), "signed in by autofill, no click");
     await signOut(page);
 
@@ -61,7 +67,7 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     await withoutAutofill(page);
     await page.goto("/login");
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-    await page.waitForURL((url) => url.pathname === "/");
+    await landedSignedIn(page, "keyholder@example.com");
     assert.ok(await signedIn(page), "signed in by the button");
   });
 
@@ -73,7 +79,8 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     await cdp.send("WebAuthn.setUserVerified", { authenticatorId, isUserVerified: false });
     await withoutAutofill(page);
 
-    // The page asks for user verification: the browser's own ceremony fails.
+    // The page asks for user verification, which this authenticator cannot give: the browser
+    // refuses the ceremony itself.
     await page.goto("/login");
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
     const status = page.locator("#passkey-login [role=status]");
@@ -124,7 +131,7 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     await page.getByRole("button", { name: "Continue" }).click();
   }
 
-  test("turn on TOTP from the key shown as text; sign in by password and code, or password and passkey", async () => {
+  test("turn on TOTP from the key shown as text; sign in by password and code, or password and passkey; re-authenticate by passkey", async () => {
     const page = await confirmedAccount(b, TWO_STEP);
     await page.goto("/profile/2fa");
     await page.getByRole("button", { name: "Set up an authenticator app" }).click();
@@ -152,7 +159,7 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     await expectNoAxeViolations(page, "/login/2fa");
     const code = nextCode(totpKey);
     await enterCode(page, code);
-    await page.waitForURL((url) => url.pathname === "/");
+    await landedSignedIn(page, TWO_STEP);
     assert.ok(await signedIn(page), "password and code sign in");
 
     // The same code again, in the same step: refused.
@@ -174,10 +181,21 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     await withoutAutofill(page);
     await passwordStep(page, TWO_STEP);
     await page.getByRole("button", { name: "Use a passkey instead" }).click();
-    await page.waitForURL((url) => url.pathname === "/");
+    await landedSignedIn(page, TWO_STEP);
     assert.ok(await signedIn(page), "password and passkey sign in");
     await page.goto("/profile/passkeys");
     assert.notEqual(await page.locator("tr[data-passkey]", { hasText: "Phone" }).locator("td").nth(2).textContent(), "never", "last used is set");
+
+    // A stale session (the app's clock moved past REAUTH_TTL) confirms a sensitive change by passkey.
+    b.app.clock.advance((b.app.config.reauthTtl + 1) * 1000);
+    await page.goto("/profile/2fa");
+    await page.getByRole("button", { name: "Make new recovery codes" }).click();
+    await page.waitForURL((url) => url.pathname === "/reauth");
+    await page.getByRole("button", { name: "Confirm with a passkey" }).click();
+    await page.waitForURL((url) => url.pathname === "/profile/2fa");
+    await page.getByRole("button", { name: "Make new recovery codes" }).click();
+    await page.getByRole("heading", { name: "New recovery codes" }).waitFor();
+    assert.equal(await page.locator(".recovery-codes li").count(), 10);
   });
 
   test("without JavaScript: password and TOTP code sign in; the passkey parts are absent", async () => {
@@ -188,7 +206,7 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     await passwordStep(page, TWO_STEP);
     assert.equal(await page.getByRole("button", { name: /passkey/i }).count(), 0);
     await enterCode(page, nextCode(totpKey));
-    await page.waitForURL((url) => url.pathname === "/");
+    await landedSignedIn(page, TWO_STEP);
     assert.ok(await signedIn(page));
     await page.goto("/profile/passkeys");
     assert.equal(await page.getByRole("button", { name: "Add a passkey" }).count(), 0);
