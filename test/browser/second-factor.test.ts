@@ -114,7 +114,17 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
    */
   function nextCode(key: string): string {
     b.app.clock.advance(30_000);
-    return new TOTP({ secret: Secret.fromBase32(key.replace(/\s/g, "")) }).generate({ timestamp: b.app.clock.now() });
+    return codeAt(key, b.app.clock.now());
+  }
+
+  function codeAt(key: string, timestamp: number): string {
+    return new TOTP({ secret: Secret.fromBase32(key.replace(/\s/g, "")) }).generate({ timestamp });
+  }
+
+  /** A code the app cannot accept now (none of the steps its drift window allows). */
+  function wrongCode(key: string): string {
+    const near = [-1, 0, 1].map((d) => codeAt(key, b.app.clock.now() + d * 30_000));
+    return ["000000", "111111", "222222", "333333"].find((c) => !near.includes(c))!;
   }
 
   /** Email and password on /login; the page ends on the second step. */
@@ -140,7 +150,7 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     totpKey = (await page.locator("[data-totp-key]").textContent()) ?? "";
     assert.match(totpKey, /^[A-Z2-7 ]{32,}$/, "the key as base32 text in groups");
 
-    await page.getByLabel("Code from the app").fill("000000");
+    await page.getByLabel("Code from the app").fill(wrongCode(totpKey));
     await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
     await page.locator("#code-error").waitFor();
     await page.getByLabel("Code from the app").fill(nextCode(totpKey));
@@ -180,6 +190,8 @@ describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000
     await signOut(page);
     await withoutAutofill(page);
     await passwordStep(page, TWO_STEP);
+    await page.getByRole("button", { name: "Use a passkey instead" }).waitFor();
+    await expectNoAxeViolations(page, "/login/2fa with the passkey button");
     await page.getByRole("button", { name: "Use a passkey instead" }).click();
     await landedSignedIn(page, TWO_STEP);
     assert.ok(await signedIn(page), "password and passkey sign in");
