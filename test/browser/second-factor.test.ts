@@ -2,15 +2,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Secret, TOTP } from "otpauth";
 import type { Page } from "playwright-core";
-import { browserSkip, confirmedAccount, expectNoAxeViolations, PASSWORD, startBrowserApp, virtualAuthenticator, type BrowserApp } from "./harness.ts";
+import { browserSkip, confirmedAccount, expectNoAxeViolations, PASSWORD, signedIn, startBrowserApp, virtualAuthenticator, type BrowserApp } from "./harness.ts";
 
 const skip = browserSkip();
-
-/** Whether the device reaches /profile, rather than being sent to sign in. */
-async function signedIn(page: Page): Promise<boolean> {
-  await page.goto("/profile");
-  return new URL(page.url()).pathname === "/profile";
-}
 
 /** Waits for the home page to say who is signed in (where every sign-in here lands). */
 async function landedSignedIn(page: Page, email: string): Promise<void> {
