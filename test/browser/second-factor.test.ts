@@ -32,7 +32,7 @@ async function withoutAutofill(page: Page): Promise<void> {
   });
 }
 
-describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 120_000 }, () => {
+describe("in a browser: passkeys and two-step sign-in", { skip, timeout: 600_000 }, () => {
   let b: BrowserApp;
   before(async () => {
     b = await startBrowserApp();
