@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 
 const CSS = `
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 :root{color-scheme:light dark;--fg:#1d232a;--bg:#f6f7f9;--surface:#fff;--line:#dde;--input:#6b7683;--link:#1f4fb5;--accent:#2459c9;--error:#b00020;--error-bg:#fde8eb;--info-bg:#e6f0ff;--focus:#b35900;--head:#1d232a}
 @media (prefers-color-scheme:dark){:root{--fg:#e6e9ee;--bg:#14171c;--surface:#1e232a;--line:#3a424d;--input:#8a95a3;--link:#9cbcff;--accent:#2f62d6;--error:#ff99a8;--error-bg:#46161f;--info-bg:#15294a;--focus:#ffb454;--head:#0b0d10}}
 a{color:var(--link)}

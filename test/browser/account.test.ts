@@ -2,17 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 import { createAdmin } from "../../src/accounts/admin.ts";
-import { browserSkip, confirmedAccount, followMailLink, PASSWORD, signInIn, signUpIn, startBrowserApp, type BrowserApp } from "./harness.ts";
+import { browserSkip, confirmedAccount, followMailLink, PASSWORD, signedIn, signInIn, signUpIn, startBrowserApp, type BrowserApp } from "./harness.ts";
 
 const skip = browserSkip();
 const NEW_PASSWORD = "quiet lantern over shallow river";
 const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
-
-/** Whether the device still reaches /profile, rather than being sent to sign in. */
-async function signedIn(page: Page): Promise<boolean> {
-  await page.goto("/profile");
-  return new URL(page.url()).pathname === "/profile";
-}
 
 /** Follows the error summary's link for `field` and says which input got the focus. */
 async function summaryFocuses(page: Page, message: RegExp): Promise<string> {

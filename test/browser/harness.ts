@@ -158,6 +158,12 @@ export async function signUpIn(page: Page, email: string, password = PASSWORD): 
   await page.waitForURL("**/unconfirmed");
 }
 
+/** Whether the device reaches /profile, rather than being sent to sign in (or to /login/2fa). */
+export async function signedIn(page: Page): Promise<boolean> {
+  await page.goto("/profile");
+  return new URL(page.url()).pathname === "/profile";
+}
+
 /** Signs in through the form. */
 export async function signInIn(page: Page, email: string, password = PASSWORD): Promise<void> {
   await page.goto("/login");

@@ -2,16 +2,15 @@ import { recordEvent } from "../audit.ts";
 import type { ClientInfo, Deps } from "../deps.ts";
 import { createSession, rotateSession, type Viewer } from "../sessions.ts";
 import { finishSignIn } from "./sign-in.ts";
-import { passkeyRefused } from "./webauthn-challenges.ts";
 import { verifyPasskey } from "./passkeys.ts";
 
 /**
  * Sign-in without a password: a passkey that verified its user (PIN, biometrics) is a full
- * sign-in on its own, second step included. Returns the new session's cookie value.
+ * sign-in on its own, second step included (verifyPasskey refuses one that did not, saying so).
+ * Returns the new session's cookie value.
  */
 export async function passkeyLogin(deps: Deps, response: unknown, client: ClientInfo): Promise<{ session: string; confirmed: boolean }> {
   const key = await verifyPasskey(deps, "login", { response, sessionHash: null }, client);
-  if (!key.userVerified) throw passkeyRefused("This passkey did not verify you (PIN or biometrics); sign in with your password.");
   const now = deps.clock.now();
   const session = await deps.db.kysely.transaction().execute(async (trx) => {
     await recordEvent(trx, { type: "passkey_login", userId: key.userId, outcome: "ok", client, now });

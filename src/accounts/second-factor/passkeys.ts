@@ -159,15 +159,14 @@ export interface VerifiedPasskey {
   readonly userId: string;
   readonly email: string;
   readonly confirmed: boolean;
-  readonly userVerified: boolean;
 }
 
 /**
  * Verifies an assertion: its challenge (consumed first: a replay fails), the credential (and,
  * when the challenge is bound to an account, that it is that account's; for a passwordless
- * sign-in, that the user handle is the owner's), origin, RP ID and signature. Counter rule: a
- * synced (backup-eligible) passkey never fails on a counter that did not grow; a device-bound one
- * whose counter goes backwards is refused, audited and mailed.
+ * sign-in, that the user handle is the owner's and that the passkey verified its user), origin,
+ * RP ID and signature. Counter rule: a synced (backup-eligible) passkey never fails on a counter
+ * that did not grow; a device-bound one whose counter goes backwards is refused, audited and mailed.
  */
 export async function verifyPasskey(
   deps: Deps,
@@ -197,10 +196,12 @@ export async function verifyPasskey(
     expectedRPID: rpID,
     // The counter is judged below, by our rule, not the library's.
     credential: { id: key.credential_id, publicKey: Buffer.from(key.public_key, "base64url"), counter: 0 },
-    requireUserVerification: purpose === "login",
+    // Judged below, so that the refusal says why.
+    requireUserVerification: false,
   }).catch(() => null);
   if (!verified?.verified) throw passkeyRefused();
   const { newCounter, userVerified } = verified.authenticationInfo;
+  if (purpose === "login" && !userVerified) throw passkeyRefused("This passkey did not verify you (PIN or biometrics); sign in with your password.");
   const now = deps.clock.now();
   if (key.backup_eligible === 0 && (newCounter > 0 || stored > 0) && newCounter <= stored) {
     await deps.db.kysely.transaction().execute(async (trx) => {
@@ -214,5 +215,5 @@ export async function verifyPasskey(
     .set({ counter: key.backup_eligible === 1 ? Math.max(stored, newCounter) : newCounter, last_used_at: now })
     .where("id", "=", key.id)
     .execute();
-  return { userId: key.user_id, email: key.email, confirmed: key.confirmed === 1, userVerified };
+  return { userId: key.user_id, email: key.email, confirmed: key.confirmed === 1 };
 }
