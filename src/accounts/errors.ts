@@ -67,7 +67,7 @@ export class AccountError extends Error {
 
 /** The error's message in the reader's language. */
 export function messageOf(err: AccountError, t: Catalogue): string {
-  return err.ownMessage ? err.message : catalogueMessage(err.code, t);
+  return err.ownMessage ? t.flowMessage(err.message) : catalogueMessage(err.code, t);
 }
 
 export function invalidInput(fields: FieldErrors): AccountError {

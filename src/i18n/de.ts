@@ -1,4 +1,5 @@
 import type { Catalogue } from "./en.ts";
+import { flowMessageDe } from "./flow-messages.ts";
 import { pluralOf, utcParts } from "./time.ts";
 
 // Built once for the language, never per request.
@@ -11,6 +12,7 @@ const count = (one: string, other: string) => (n: number) => `${numbers.format(n
 /** German, formal register ("Sie"). Typed `Catalogue`: a missing key is a type error. */
 export const de: Catalogue = {
   languageName: "Deutsch",
+  flowMessage: flowMessageDe,
 
   time: (ms: number): string => {
     const d = utcParts(ms);

@@ -13,6 +13,8 @@ const count = (one: string, other: string) => (n: number) => `${numbers.format(n
  */
 export const en = {
   languageName: "English",
+  /** A message a flow worded itself (src/i18n/flow-messages.ts): English as it is. */
+  flowMessage: (english: string): string => english,
 
   // ---- dates, numbers, durations -------------------------------------------------------
   /** "Monday, 30 November 2026, 09:15 UTC": unambiguous whatever the reader's zone. */

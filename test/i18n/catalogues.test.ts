@@ -3,9 +3,14 @@ import { describe, test } from "node:test";
 import { de } from "../../src/i18n/de.ts";
 import { en } from "../../src/i18n/en.ts";
 import { fromAcceptLanguage, resolveLocale } from "../../src/i18n/index.ts";
+import { parseEmail } from "../../src/accounts/email-address.ts";
+import { passwordProblem } from "../../src/accounts/passwords.ts";
 
 /** Keys whose German is deliberately the same as the English (names, not words). */
-const SAME_IN_GERMAN = new Set<string>([]);
+const SAME_IN_GERMAN = new Set<string>([
+  // Shows a flow's own message; sampled with a text that is no flow message, both return it as is.
+  "flowMessage",
+]);
 
 /** Sample arguments for a catalogue function, by parameter count and kind. */
 function sample(fn: (...args: never[]) => string): string {
@@ -61,6 +66,25 @@ describe("the catalogues", () => {
     assert.equal(de.time(at), "Dienstag, 24. November 2026, 09:05 UTC");
     assert.equal(de.time(Date.UTC(2026, 2, 1)), "Sonntag, 1. März 2026, 00:00 UTC");
   });
+});
+
+test("the flows' own field messages have their German", () => {
+  const emails = ["", "a".repeat(1100), "two@@example.com", "sp ace@example.com", `${"x".repeat(70)}@example.com`, "a@-bad-", "\ud800@example.com"];
+  const passwords = ["", "short", "x".repeat(2000), "password123", "jane@example.com", "latchkey2026!", "\ud800abcdefgh"];
+  const messages = new Set<string>(["The two passwords do not match.", "Send this field once, as text.", "This is too long."]);
+  for (const e of emails) {
+    const r = parseEmail(e);
+    if (typeof r === "string") messages.add(r);
+  }
+  for (const p of passwords) {
+    const r = passwordProblem(p, 8, "jane@example.com", "https://latchkey.example");
+    if (r) messages.add(r);
+  }
+  assert.ok(messages.size >= 10, `enough different messages (${[...messages].join(" | ")})`);
+  for (const m of messages) {
+    assert.equal(en.flowMessage(m), m);
+    assert.notEqual(de.flowMessage(m), m, `German for "${m}"`);
+  }
 });
 
 describe("choosing the language", () => {

@@ -112,6 +112,24 @@ for (const dialect of await testDialects()) {
       await waitForMail(app, "carla@example.com", RESET_DE);
     });
 
+    test("a German form shows its field errors in German, the API its field messages", async () => {
+      const browser = app.client();
+      await browser.get("/register", GERMAN);
+      const res = await browser.post("/register", { email: "x@example.com", password: PASSWORD, confirm: "something else" }, { headers: GERMAN });
+      assert.equal(res.status, 422);
+      assert.match(res.text, /Bitte prüfen Sie Ihre Eingaben/);
+      assert.match(res.text, /Die beiden Passwörter stimmen nicht überein\./);
+      const api = await app.client().request("POST", "/api/v1/register", {
+        body: JSON.stringify({ email: "not an address", password: "short", confirm: "short" }),
+        headers: { "content-type": "application/json", ...GERMAN },
+      });
+      const body = api.json<{ error: { code: string; message: string; fields: Record<string, string> } }>();
+      assert.equal(body.error.code, "invalid_input");
+      assert.equal(body.error.message, "Einige Felder müssen korrigiert werden.");
+      assert.equal(body.error.fields.password, "Verwenden Sie mindestens 8 Zeichen.");
+      assert.match(body.error.fields.email!, /E-Mail-Adresse|@/);
+    });
+
     test("an API error's message follows Accept-Language; its code does not change", async () => {
       const call = (headers: Record<string, string>) =>
         app.client().request("POST", "/api/v1/login", {

@@ -11,8 +11,9 @@ export interface ApiErrorBody {
 export function sendError(reply: FastifyReply, err: AccountError, status = err.status): FastifyReply {
   applyErrorHeaders(reply, err);
   // The message follows Accept-Language (SPEC §5, §8); the code never changes.
-  const message = messageOf(err, apiCatalogue(reply.request, reply.server.defaultLocale));
-  const body: ApiErrorBody = { error: { code: err.code, message, ...(err.fields ? { fields: err.fields } : {}), ...(err.methods ? { methods: err.methods } : {}) } };
+  const t = apiCatalogue(reply.request, reply.server.defaultLocale);
+  const fields = err.fields && Object.fromEntries(Object.entries(err.fields).map(([name, text]) => [name, t.flowMessage(text)]));
+  const body: ApiErrorBody = { error: { code: err.code, message: messageOf(err, t), ...(fields ? { fields } : {}), ...(err.methods ? { methods: err.methods } : {}) } };
   return reply.code(status).type("application/json; charset=utf-8").send(body);
 }
 

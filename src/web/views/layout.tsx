@@ -107,7 +107,8 @@ export interface FieldProps {
 }
 
 /** A labelled input with its error message tied to it for screen readers. */
-export function Field({ label, name, id = name, type = "text", value, error, autocomplete, hint }: FieldProps) {
+export function Field({ label, name, id = name, type = "text", value, error: english, autocomplete, hint }: FieldProps) {
+  const error = english === undefined ? undefined : useT().flowMessage(english);
   const described = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
     <p class={error ? "field invalid" : "field"}>
@@ -150,13 +151,14 @@ export function Alert({ kind = "error", children }: { kind?: "error" | "info"; c
 export function ErrorSummary({ errors, ids = {} }: { errors: Readonly<Record<string, string | undefined>> | undefined; ids?: Readonly<Record<string, string>> }) {
   const entries = Object.entries(errors ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
   if (entries.length === 0) return null;
+  const t = useT();
   return (
     <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex={-1} autofocus>
-      <h2 id="error-summary-title">{useT().errorSummaryTitle}</h2>
+      <h2 id="error-summary-title">{t.errorSummaryTitle}</h2>
       <ul>
         {entries.map(([name, message]) => (
           <li>
-            <a href={`#${ids[name] ?? name}`}>{message}</a>
+            <a href={`#${ids[name] ?? name}`}>{t.flowMessage(message)}</a>
           </li>
         ))}
       </ul>
