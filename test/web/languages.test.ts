@@ -3,7 +3,9 @@ import { after, before, describe, test } from "node:test";
 import { startTestApp, type TestApp } from "../helpers/app.ts";
 import type { Client } from "../helpers/client.ts";
 import { testDialects } from "../helpers/databases.ts";
-import { OTHER_PASSWORD, PASSWORD, waitForMail } from "../helpers/flows.ts";
+import { createAdmin } from "../../src/accounts/admin.ts";
+import { linkPath } from "../helpers/smtp-sink.ts";
+import { confirmLink, OTHER_PASSWORD, PASSWORD, signIn, waitForMail } from "../helpers/flows.ts";
 
 /** Issue 16 / SPEC §8: pages, emails and API messages in English and German. */
 const GERMAN = { "accept-language": "de-DE,de;q=0.9" };
@@ -128,6 +130,29 @@ for (const dialect of await testDialects()) {
       assert.equal(body.error.message, "Einige Felder müssen korrigiert werden.");
       assert.equal(body.error.fields.password, "Verwenden Sie mindestens 8 Zeichen.");
       assert.match(body.error.fields.email!, /E-Mail-Adresse|@/);
+    });
+
+    test("an English admin's actions mail a German account in German; its profile is German", async () => {
+      const email = "dora@example.com";
+      const browser = await signUpWith(app, email, GERMAN);
+      await confirmLink(app, linkPath(await waitForMail(app, email, CONFIRM_DE), app.config.baseUrl));
+      const profile = await browser.get("/profile", ENGLISH);
+      assert.equal(htmlLang(profile.text), "de");
+      assert.match(profile.text, /<h1>Ihr Profil<\/h1>/);
+      assert.match(profile.text, /Passwort ändern/);
+      assert.match(profile.text, /Registriert<\/dt><dd>\p{L}+, \d+\. \p{L}+ \d{4}, \d\d:\d\d UTC/u);
+      assert.match((await browser.get("/sessions", ENGLISH)).text, /<h1>Angemeldete Geräte<\/h1>/);
+
+      await createAdmin(app.service.deps, "boss@example.com", async () => PASSWORD);
+      const boss = (await signIn(app, "boss@example.com")).browser;
+      const id = (await app.service.deps.db.kysely.selectFrom("users").select("id").where("email_canonical", "=", email).executeTakeFirstOrThrow()).id;
+      await boss.get(`/admin/users/${id}`, ENGLISH);
+      assert.equal((await boss.post(`/admin/users/${id}/send-reset`, {}, { headers: ENGLISH })).status, 303);
+      const reset = await waitForMail(app, email, RESET_DE);
+      assert.match(reset.html, /Um ein neues Passwort festzulegen/);
+      assert.equal((await boss.post(`/admin/users/${id}/delete`, {}, { headers: ENGLISH })).status, 303);
+      const goodbye = await waitForMail(app, email, /^Ihr Konto wurde gelöscht$/);
+      assert.match(goodbye.text, /vom Betreiber dieser Website gelöscht/);
     });
 
     test("an API error's message follows Accept-Language; its code does not change", async () => {
