@@ -139,6 +139,22 @@ export const de: Catalogue = {
   thisDevice: " (dieses Gerät)",
   revoke: "Abmelden",
 
+  titleWelcome: "Willkommen bei Latchkey",
+  titleWelcomeBack: "Willkommen zurück",
+  homeLead:
+    "Latchkey ist der Kontodienst dieser Website: Sie registrieren sich mit Ihrer E-Mail-Adresse, bestätigen sie und melden sich an. Ihr Passwort wird nur als starker Hash gespeichert, und Sie sehen jedes angemeldete Gerät und können es abmelden.",
+  notSignedIn: "Sie sind nicht angemeldet.",
+  cardRegister: "Neu hier? Registrieren Sie sich mit Ihrer E-Mail-Adresse und einem Passwort; wir senden Ihnen einen Link zur Bestätigung.",
+  cardSignIn: "Sie haben bereits ein Konto? Melden Sie sich mit E-Mail-Adresse und Passwort an.",
+  cardForgot: "Wir senden Ihnen einen Link, mit dem Sie ein neues festlegen.",
+  youAreSignedInAs: "Sie sind angemeldet als",
+  cardProfile: "Ihre Adresse und seit wann Sie dabei sind; Passwort oder E-Mail-Adresse ändern.",
+  cardDevices: "Jeder Browser, der bei Ihrem Konto angemeldet ist; melden Sie die ab, die Sie nicht kennen.",
+  cardAdmin: "Registrierungen und Bestätigungen nach Tag und Woche, Konten und E-Mail-Zustellung.",
+  notConfirmedYet: "Ihre Adresse ist noch nicht bestätigt.",
+  confirmIt: "Bestätigen Sie sie",
+  confirmItHow: "mit dem Link oder Code aus unserer E-Mail.",
+
   unknownAddress: "einer unbekannten Adresse",
   mailIfYouDidNotAsk: "Wenn Sie das waren, müssen Sie nichts weiter tun.",
   mailResetNow: (url: string) => `Wenn Sie das nicht waren, setzen Sie jetzt Ihr Passwort zurück: ${url}`,

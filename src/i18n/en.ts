@@ -146,6 +146,23 @@ export const en = {
   thisDevice: " (this device)",
   revoke: "Revoke",
 
+  // ---- home -------------------------------------------------------------------------------
+  titleWelcome: "Welcome to Latchkey",
+  titleWelcomeBack: "Welcome back",
+  homeLead:
+    "Latchkey is this site's account service: you sign up with your email address, confirm it, and sign in. Your password is stored only as a strong hash, and you can see and end every signed-in device.",
+  notSignedIn: "You are not signed in.",
+  cardRegister: "New here? Sign up with your email address and a password; we email you a link to confirm it.",
+  cardSignIn: "Already have an account? Sign in with your email address and password.",
+  cardForgot: "We email you a link to choose a new one.",
+  youAreSignedInAs: "You are signed in as",
+  cardProfile: "Your address and when you joined; change your password or email address.",
+  cardDevices: "Every browser signed in to your account; sign out the ones you do not recognise.",
+  cardAdmin: "Sign-ups and confirmations by day and week, accounts, and email delivery.",
+  notConfirmedYet: "Your address is not confirmed yet.",
+  confirmIt: "Confirm it",
+  confirmItHow: "with the link or code we emailed you.",
+
   // ---- emails -----------------------------------------------------------------------------
   unknownAddress: "an unknown address",
   mailIfYouDidNotAsk: "If this was you, there is nothing to do.",
