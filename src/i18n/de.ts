@@ -155,6 +155,13 @@ export const de: Catalogue = {
   confirmIt: "Bestätigen Sie sie",
   confirmItHow: "mit dem Link oder Code aus unserer E-Mail.",
 
+  titleReauth: "Bestätigen Sie, dass Sie es sind",
+  reauthIntro: "Für diese Änderung müssen Sie bestätigen, wer Sie sind.",
+  confirmWithPassword: "Mit Passwort bestätigen",
+  orACode: "Oder ein Code",
+  codeFromApp: "Aus Ihrer Authenticator-App oder ein Wiederherstellungscode.",
+  confirmWithCode: "Mit Code bestätigen",
+
   unknownAddress: "einer unbekannten Adresse",
   mailIfYouDidNotAsk: "Wenn Sie das waren, müssen Sie nichts weiter tun.",
   mailResetNow: (url: string) => `Wenn Sie das nicht waren, setzen Sie jetzt Ihr Passwort zurück: ${url}`,

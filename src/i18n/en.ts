@@ -163,6 +163,14 @@ export const en = {
   confirmIt: "Confirm it",
   confirmItHow: "with the link or code we emailed you.",
 
+  // ---- re-authentication ------------------------------------------------------------------
+  titleReauth: "Confirm it is you",
+  reauthIntro: "This change needs you to confirm who you are.",
+  confirmWithPassword: "Confirm with password",
+  orACode: "Or a code",
+  codeFromApp: "From your authenticator app, or a recovery code.",
+  confirmWithCode: "Confirm with code",
+
   // ---- emails -----------------------------------------------------------------------------
   unknownAddress: "an unknown address",
   mailIfYouDidNotAsk: "If this was you, there is nothing to do.",
