@@ -106,7 +106,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const status = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? 414 : (error.statusCode ?? 400);
       if (req.url.startsWith("/api/")) return sendError(reply, new AccountError("invalid_input", { message: apiCatalogue(req, config.defaultLocale).addressUnreadable }), status);
       // The URL could not be read: the switch would post it back, so it comes back to /.
-      const state = { ...bareState(req, config.defaultLocale), path: "/" };
+      const state = { ...bareState(req, config), path: "/" };
       return page(reply, status, state, state.t.titleCannotDoThat, <Alert>{state.t.addressUnreadable}</Alert>);
     },
   });
@@ -158,7 +158,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.setErrorHandler(async (rawError: FastifyError | AccountError, req, reply) => {
     const error = asUnavailable(rawError, req);
-    const state = bareState(req, config.defaultLocale);
+    const state = bareState(req, config);
     const { t } = state;
     let status = 500;
     let message = t.errInternal;

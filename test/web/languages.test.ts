@@ -61,6 +61,9 @@ for (const dialect of await testDialects()) {
       const after = await browser.get("/login", GERMAN);
       assert.equal(htmlLang(after.text), "en", "the cookie beats Accept-Language");
 
+      const unsafe = await browser.get(`/login?next=${encodeURIComponent("//evil.test/x")}&x=1`);
+      assert.ok(!unsafe.text.includes("evil.test"), "the switch never echoes an unsafe next");
+      assert.match(unsafe.text, /name="next" value="\/login\?x=1"/);
       const off = await browser.post("/locale", { locale: "de", next: "//evil.test/x" });
       assert.equal(off.location, "/", "next is checked like every next");
       assert.equal((await browser.post("/locale", { locale: "fr", next: "/" })).status, 422, "an unsupported language is refused");

@@ -5,7 +5,8 @@ import { catalogue, type Catalogue, type Locale } from "../../i18n/index.ts";
 import { csrfToken, render, viewerOf, type WebContext } from "../http.ts";
 import { pageLocale } from "../locale.ts";
 import { Layout } from "../views/layout.tsx";
-import { withNext } from "../redirects.ts";
+import { safeNext, withNext } from "../redirects.ts";
+import type { Config } from "../../config.ts";
 
 export interface PageState {
   readonly viewer: Viewer | null;
@@ -20,13 +21,31 @@ export interface PageState {
 /** Everything a page needs from the request: who is signed in, a CSRF token, its language. */
 export async function pageState(req: FastifyRequest, reply: FastifyReply, ctx: WebContext): Promise<PageState> {
   const viewer = await viewerOf(req, ctx.deps);
-  return { ...bareState(req, ctx.deps.config.defaultLocale, viewer), csrf: csrfToken(req, reply, ctx.deps) };
+  return { ...bareState(req, ctx.deps.config, viewer), csrf: csrfToken(req, reply, ctx.deps) };
 }
 
 /** For error pages that must not touch the session or set cookies: no CSRF token, no switch. */
-export function bareState(req: FastifyRequest, fallback: Locale, viewer: Viewer | null = null): PageState {
-  const locale = pageLocale(req, viewer, fallback);
-  return { viewer, csrf: "", locale, t: catalogue(locale), path: req.url };
+export function bareState(req: FastifyRequest, config: Config, viewer: Viewer | null = null): PageState {
+  const locale = pageLocale(req, viewer, config.defaultLocale);
+  return { viewer, csrf: "", locale, t: catalogue(locale), path: returnPath(config, req.url) };
+}
+
+/**
+ * Where the language switch comes back to: this page, with a `next` in its query kept only if
+ * safeNext would follow it (a page never echoes an unsafe `next`, not even in the switch's form).
+ */
+function returnPath(config: Config, url: string): string {
+  const at = url.indexOf("?");
+  if (at < 0) return url;
+  const query = new URLSearchParams(url.slice(at + 1));
+  const next = query.get("next");
+  if (next !== null) {
+    const safe = safeNext(config, next);
+    if (safe === "/") query.delete("next");
+    else query.set("next", safe);
+  }
+  const rest = query.toString();
+  return rest ? `${url.slice(0, at)}?${rest}` : url.slice(0, at);
 }
 
 /** Renders a page in the layout. */
