@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
+import { LOCALES, type Locale } from "./i18n/index.ts";
 
 /** One frozen, typed view of the environment. Built once in cli.ts / tests, passed down. */
 export interface Config {
@@ -51,6 +52,8 @@ export interface Config {
   /** Passkey relying party: null when BASE_URL's host is an IP address (passkeys off). */
   readonly webauthnRpId: string | null;
   readonly webauthnRpName: string;
+  /** DEFAULT_LOCALE: the language when nothing else names a supported one (SPEC §8). */
+  readonly defaultLocale: Locale;
 }
 
 /** A REDIRECT_HOSTS entry: `host[:port]`, or `.suffix[:port]` for every subdomain of suffix. */
@@ -102,6 +105,7 @@ const schema = z.object({
   WEBAUTHN_RP_ID: z.string().min(1).optional(),
   WEBAUTHN_RP_NAME: z.string().min(1).default("Latchkey"),
   UNCONFIRMED_ACCOUNT_TTL: z.coerce.number().int().nonnegative().default(604800),
+  DEFAULT_LOCALE: z.enum(LOCALES, { error: `must be one of ${LOCALES.join(", ")}` }).default("en"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -170,6 +174,7 @@ export function loadConfig(env: Env = process.env): Config {
     reauthTtl: e.REAUTH_TTL,
     webauthnRpId: rpId(e.WEBAUTHN_RP_ID, baseUrl),
     webauthnRpName: e.WEBAUTHN_RP_NAME,
+    defaultLocale: e.DEFAULT_LOCALE,
   });
 }
 

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import Fastify from "fastify";
 import type { Deps } from "../src/accounts/deps.ts";
-import { AccountError, ERROR_CATALOGUE } from "../src/accounts/errors.ts";
+import { AccountError, catalogueMessage, ERROR_CATALOGUE } from "../src/accounts/errors.ts";
+import { catalogue } from "../src/i18n/index.ts";
 import { API_PREFIX, apiRoutes } from "../src/web/api/routes.ts";
 import { OPENAPI } from "../src/web/api/openapi.ts";
 import { NO_LIMITS } from "../src/web/rate-limits.ts";
@@ -69,10 +70,11 @@ describe("the error catalogue", () => {
     for (const [code, entry] of Object.entries(ERROR_CATALOGUE)) {
       assert.match(code, /^[a-z]+(_[a-z]+)*$/, `${code} is snake_case`);
       assert.ok(Number.isInteger(entry.status) && entry.status >= 400 && entry.status <= 599, `${code}: ${entry.status}`);
-      assert.ok(entry.message.length > 0, `${code} has a message`);
+      const message = catalogueMessage(code as keyof typeof ERROR_CATALOGUE, catalogue("en"));
+      assert.ok(message.length > 0, `${code} has a message`);
       const err = new AccountError(code as keyof typeof ERROR_CATALOGUE);
       assert.equal(err.status, entry.status);
-      assert.equal(err.message, entry.message);
+      assert.equal(err.message, message);
     }
   });
 

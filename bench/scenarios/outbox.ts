@@ -27,7 +27,7 @@ async function queueMails(url: string, secretKey: string, n: number): Promise<nu
     await db.kysely.transaction().execute(async (trx) => {
       for (let i = 0; i < n; i++) {
         const link = `http://127.0.0.1/confirm/${randomToken()}`;
-        const mail = confirmationMail({ to: `outbox-${i}@example.com`, link, code: "ABCDEFGH", expiresAt: now + 86_400_000, ttlSeconds: 86_400 });
+        const mail = confirmationMail({ locale: "en", to: `outbox-${i}@example.com`, link, code: "ABCDEFGH", expiresAt: now + 86_400_000, ttlSeconds: 86_400 });
         await outbox.enqueue(trx, mail, now);
       }
     });

@@ -6,6 +6,7 @@ import { parseEmail } from "./email-address.ts";
 import { AccountError, invalidInput } from "./errors.ts";
 import { deleteUserSessions, type Viewer } from "./sessions.ts";
 import { killTokens } from "./tokens.ts";
+import { recipientLocale } from "./locale.ts";
 
 /**
  * The end of an account's life (SPEC §10): disable, enable, delete, and the purge of accounts
@@ -106,9 +107,11 @@ export async function deleteAccount(deps: Deps, userId: string, actor: Actor, by
   const now = deps.clock.now();
   await deps.db.kysely.transaction().execute(async (trx) => {
     const user = await lockForAdminLoss(deps, trx, userId);
+    // Read before the row goes: the goodbye is in the account's language, not the admin's.
+    const locale = await recipientLocale(trx, deps, userId);
     await removeAccount(deps, trx, user, now);
     if (user.confirmed === 1) {
-      await deps.outbox.enqueue(trx, goodbyeMail({ to: user.email, at: now, by, registerUrl: `${deps.config.baseUrl}/register` }), now);
+      await deps.outbox.enqueue(trx, goodbyeMail({ locale, to: user.email, at: now, by, registerUrl: `${deps.config.baseUrl}/register` }), now);
     }
     await accountChanged(trx, { type: "account_deleted", userId, email: user.email, outcome: by, actor, now });
   });

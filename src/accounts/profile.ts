@@ -8,6 +8,7 @@ import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
 import { passwordProblem } from "./passwords.ts";
 import { createSession, deleteUserSessions, emitRevoked, type Viewer } from "./sessions.ts";
 import { issueToken, killTokens, type TokenClaim } from "./tokens.ts";
+import { storedLocale } from "./locale.ts";
 
 /**
  * A wrong current password is a field error on `current_password` (422), never a sign-out.
@@ -57,7 +58,7 @@ export async function changePassword(
     }
     await emitRevoked(trx, viewer, own.public_id, now);
     await deleteUserSessions(trx, viewer, now);
-    const notice = passwordChangedMail({ to: viewer.email, at: now, how: "change", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
+    const notice = passwordChangedMail({ locale: storedLocale(viewer.locale, deps.config), to: viewer.email, at: now, how: "change", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
     await deps.outbox.enqueue(trx, notice, now);
     await recordEvent(trx, { type: "password_changed", userId: viewer.userId, outcome: "ok", client, now });
     await emit(trx, { type: "user.password_changed", userId: viewer.userId, email: viewer.email, at: now });
@@ -86,14 +87,14 @@ export async function requestEmailChange(
     await killTokens(trx, viewer.userId, now, "email_change");
     await trx.updateTable("users").set({ pending_email: email.address }).where("id", "=", viewer.userId).execute();
     const resetUrl = `${deps.config.baseUrl}/forgot`;
-    await deps.outbox.enqueue(trx, emailChangeNoticeMail({ to: viewer.email, newEmail: email.address, at: now, resetUrl, ...client }), now);
+    await deps.outbox.enqueue(trx, emailChangeNoticeMail({ locale: storedLocale(viewer.locale, deps.config), to: viewer.email, newEmail: email.address, at: now, resetUrl, ...client }), now);
     const taken = await addressTaken(trx, email.canonical, viewer.userId);
     await recordEvent(trx, { type: "email_change_requested", userId: viewer.userId, outcome: taken ? "address_taken" : "ok", client, now });
     if (taken) return;
     const ttlSeconds = deps.config.emailChangeTokenTtl;
     const issued = await issueToken(trx, { userId: viewer.userId, purpose: "email_change", email: email.address, ttlSeconds, now });
     const link = `${deps.config.baseUrl}/confirm/${issued.token}`;
-    await deps.outbox.enqueue(trx, emailChangeMail({ to: email.address, link, expiresAt: issued.expiresAt, ttlSeconds }), now);
+    await deps.outbox.enqueue(trx, emailChangeMail({ locale: storedLocale(viewer.locale, deps.config), to: email.address, link, expiresAt: issued.expiresAt, ttlSeconds }), now);
   });
 }
 

@@ -8,6 +8,7 @@ import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
 import { passwordProblem } from "./passwords.ts";
 import { deleteUserSessions } from "./sessions.ts";
 import { consumeToken, issueToken, killTokens, peekToken } from "./tokens.ts";
+import { recipientLocale } from "./locale.ts";
 
 /**
  * "Forgot password": for a known address, kill earlier reset links and queue a new one. The
@@ -38,7 +39,7 @@ export async function queueReset(deps: Deps, trx: Trx, user: { id: string; email
   const ttlSeconds = deps.config.resetTokenTtl;
   const issued = await issueToken(trx, { userId: user.id, purpose: "reset", email: user.email, ttlSeconds, now });
   const link = `${deps.config.baseUrl}/reset/${issued.token}`;
-  await deps.outbox.enqueue(trx, resetMail({ to: user.email, link, expiresAt: issued.expiresAt, ttlSeconds, at: now, ...client }), now);
+  await deps.outbox.enqueue(trx, resetMail({ locale: await recipientLocale(trx, deps, user.id), to: user.email, link, expiresAt: issued.expiresAt, ttlSeconds, at: now, ...client }), now);
 }
 
 /** GET /reset/:token — only looks (mail scanners open links). */
@@ -88,7 +89,7 @@ export async function resetPassword(
     const event = { userId: used.userId, email: user.email, at: now };
     if (user.confirmed === 0) await emit(trx, { type: "user.email_confirmed", ...event });
     await emit(trx, { type: "user.password_changed", ...event });
-    const notice = passwordChangedMail({ to: user.email, at: now, how: "reset", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
+    const notice = passwordChangedMail({ locale: await recipientLocale(trx, deps, used.userId), to: user.email, at: now, how: "reset", resetUrl: `${deps.config.baseUrl}/forgot`, ...client });
     await deps.outbox.enqueue(trx, notice, now);
     await recordEvent(trx, { type: "reset_done", userId: used.userId, outcome: "ok", client, now });
     return { email: user.email };

@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { emit } from "../events/emit.ts";
 import { confirmationMail } from "../mail/messages/confirm.tsx";
 import { signupAttemptMail } from "../mail/messages/signup-attempt.tsx";
+import type { Locale } from "../i18n/index.ts";
 import { recordEvent } from "./audit.ts";
+import { recipientLocale } from "./locale.ts";
 import type { ClientInfo, Deps, Trx } from "./deps.ts";
 import { parseEmail } from "./email-address.ts";
 import { AccountError, invalidInput, type FieldErrors } from "./errors.ts";
@@ -25,6 +27,8 @@ export interface RegisterInput {
   readonly email: string;
   readonly password: string;
   readonly confirm: string;
+  /** The language of the sign-up page: the account's stored locale (else DEFAULT_LOCALE). */
+  readonly locale?: Locale;
 }
 
 /**
@@ -66,6 +70,7 @@ export async function register(deps: Deps, input: RegisterInput, client: ClientI
         registered_on: now,
         confirmed_on: null,
         confirmation_sent_at: now,
+        locale: input.locale ?? deps.config.defaultLocale,
       })
       // A concurrent sign-up with the same address (a double-click) committed first: on
       // PostgreSQL the plain INSERT would fail the unique index and answer 500.
@@ -88,6 +93,7 @@ export async function queueConfirmation(deps: Deps, trx: Trx, userId: string, em
   const ttlSeconds = deps.config.confirmTokenTtl;
   const issued = await issueToken(trx, { userId, purpose: "confirm", email, ttlSeconds, now, codeKey: deps.keys.code });
   const mail = confirmationMail({
+    locale: await recipientLocale(trx, deps, userId),
     to: email,
     link: `${deps.config.baseUrl}/confirm/${issued.token}`,
     code: issued.code!,
@@ -111,7 +117,8 @@ export async function queueSignupAttemptNotice(deps: Deps, trx: Trx, owner: { id
     .executeTakeFirst();
   if (claimed.numUpdatedRows === 0n) return;
   const { baseUrl } = deps.config;
-  const mail = signupAttemptMail({ to: owner.email, at: now, ip: client.ip, userAgent: client.userAgent, loginUrl: `${baseUrl}/login`, resetUrl: `${baseUrl}/forgot` });
+  // The owner's language, never the one of whoever tried the address.
+  const mail = signupAttemptMail({ locale: await recipientLocale(trx, deps, owner.id), to: owner.email, at: now, ip: client.ip, userAgent: client.userAgent, loginUrl: `${baseUrl}/login`, resetUrl: `${baseUrl}/forgot` });
   await deps.outbox.enqueue(trx, mail, now);
 }
 

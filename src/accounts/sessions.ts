@@ -48,6 +48,8 @@ export interface Viewer {
   readonly authenticatedAt: number | null;
   /** How the session was authenticated, e.g. ["pwd","otp"]. */
   readonly amr: readonly string[];
+  /** The account's stored language (null: none stored); a sign-up attempt has none of the owner's. */
+  readonly locale: string | null;
 }
 
 /** Admin pages and API: a confirmed account with the admin flag (create-admin). */
@@ -130,6 +132,7 @@ const sessionByHash = prepared((kysely, idHash: string) =>
       "users.confirmed_on",
       "users.pending_email",
       "users.disabled_at",
+      "users.locale",
     ])
     .where("sessions.id_hash", "=", idHash),
 );
@@ -182,6 +185,7 @@ async function lookupAnySession(deps: SessionDeps, cookieValue: string | undefin
       pendingEmail: null,
       authenticatedAt: null,
       amr: [],
+      locale: null,
       mfaPending: false,
     };
   }
@@ -198,6 +202,7 @@ async function lookupAnySession(deps: SessionDeps, cookieValue: string | undefin
     pendingEmail: row.pending_email,
     authenticatedAt: row.authenticated_at === null ? null : Number(row.authenticated_at),
     amr: row.amr ? (JSON.parse(row.amr) as string[]) : [],
+    locale: row.locale,
     mfaPending: row.mfa_pending === 1,
   };
 }

@@ -27,6 +27,8 @@ export interface UsersTable {
   webauthn_user_id: Generated<string | null>;
   /** When an admin disabled the account; null while it is enabled (migration 006). */
   disabled_at: Generated<number | null>;
+  /** The account's language, `en` or `de` (migration 008); null: DEFAULT_LOCALE. */
+  locale: Generated<string | null>;
 }
 
 export interface SessionsTable {

@@ -5,9 +5,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import type { Deps } from "../accounts/deps.ts";
 import type { Config } from "../config.ts";
-import { AccountError, ERROR_CATALOGUE } from "../accounts/errors.ts";
+import { AccountError, messageOf } from "../accounts/errors.ts";
 import { applyErrorHeaders, asUnavailable, auditRateLimited, csrfValid, type WebContext } from "./http.ts";
-import { page, pageState } from "./pages/common.tsx";
+import { bareState, page, pageState } from "./pages/common.tsx";
+import { apiCatalogue, localeRoutes } from "./locale.ts";
 import { adminRoutes } from "./pages/admin.tsx";
 import { confirmRoutes } from "./pages/confirm.tsx";
 import { devMailRoutes } from "./pages/dev-mail.tsx";
@@ -103,11 +104,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     frameworkErrors: (error, req, reply) => {
       reply.headers(defaultHeaders);
       const status = error.code === "FST_ERR_MAX_PARAM_LENGTH" ? 414 : (error.statusCode ?? 400);
-      const message = "The address of this request could not be read.";
-      if (req.url.startsWith("/api/")) return sendError(reply, new AccountError("invalid_input", { message }), status);
-      return page(reply, status, { viewer: null, csrf: "" }, "Cannot do that", <Alert>{message}</Alert>);
+      if (req.url.startsWith("/api/")) return sendError(reply, new AccountError("invalid_input", { message: apiCatalogue(req, config.defaultLocale).addressUnreadable }), status);
+      // The URL could not be read: the switch would post it back, so it comes back to /.
+      const state = { ...bareState(req, config), path: "/" };
+      return page(reply, status, state, state.t.titleCannotDoThat, <Alert>{state.t.addressUnreadable}</Alert>);
     },
   });
+  app.decorate("defaultLocale", config.defaultLocale);
   const limits = config.rateLimits ? createRateLimits(deps.db, opts.rules) : NO_LIMITS;
   const ctx: WebContext = { deps, limits, mailQueued: opts.mailQueued ?? (() => {}) };
 
@@ -125,13 +128,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.addHook("preHandler", async (req, reply) => {
     if (req.method !== "POST" || req.url.startsWith("/api/") || csrfValid(req, deps)) return;
     const state = await pageState(req, reply, ctx);
-    return page(reply, 403, state, "Form expired", <Alert>This form has expired or did not come from this site. Go back, reload the page and try again.</Alert>);
+    return page(reply, 403, state, state.t.titleFormExpired, <Alert>{state.t.formExpired}</Alert>);
   });
 
   pendingSignInGate(app, ctx);
   registerStatic(app);
   healthRoutes(app, ctx);
   homeRoutes(app, ctx);
+  localeRoutes(app, ctx);
   registrationRoutes(app, ctx);
   confirmRoutes(app, ctx);
   loginRoutes(app, ctx);
@@ -149,42 +153,43 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.setNotFoundHandler(async (req, reply) => {
     const state = await pageState(req, reply, ctx);
-    return page(reply, 404, state, "Not found", <p>There is no page at this address.</p>);
+    return page(reply, 404, state, state.t.titleNotFound, <p>{state.t.notFoundText}</p>);
   });
 
   app.setErrorHandler(async (rawError: FastifyError | AccountError, req, reply) => {
     const error = asUnavailable(rawError, req);
+    const state = bareState(req, config);
+    const { t } = state;
     let status = 500;
-    let message = "Something went wrong on our side.";
+    let message = t.errInternal;
     if (error instanceof AccountError) {
       status = error.status;
-      message = error.message;
+      message = messageOf(error, t);
       applyErrorHeaders(reply, error);
       if (error.code === "rate_limited") await auditRateLimited(req, deps);
     } else if (typeof error.statusCode === "number" && error.statusCode >= 400 && error.statusCode < 500) {
       status = error.statusCode;
-      message = status === 413 ? ERROR_CATALOGUE.payload_too_large.message : "The request could not be read.";
+      message = status === 413 ? t.errPayloadTooLarge : t.requestUnreadable;
     } else {
       req.log.error({ err: error }, "unhandled error");
     }
-    const state = { viewer: null, csrf: "" };
     const retryAfter = error instanceof AccountError ? error.retryAfter : undefined;
     const scripts = retryAfter !== undefined ? ["/static/countdown.js"] : [];
     return page(
       reply,
       status,
       state,
-      status === 429 ? "Slow down" : status >= 500 ? "Error" : "Cannot do that",
+      status === 429 ? t.titleSlowDown : status >= 500 ? t.titleError : t.titleCannotDoThat,
       <>
         <Alert>{message}</Alert>
         {retryAfter !== undefined ? (
           <p>
-            You can try again in <span data-countdown={retryAfter}>{humanDuration(retryAfter)}</span>.
+            {t.tryAgainIn} <span data-countdown={retryAfter} data-done={t.countdownDone}>{humanDuration(retryAfter, t)}</span>.
           </p>
         ) : null}
         {status >= 500 && status !== 503 ? (
           <p>
-            Request id: <code>{req.id}</code>
+            {t.requestId} <code>{req.id}</code>
           </p>
         ) : null}
       </>,

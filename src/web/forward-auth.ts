@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { ERROR_CATALOGUE, type ErrorCode } from "../accounts/errors.ts";
+import { catalogueMessage, type ErrorCode } from "../accounts/errors.ts";
+import { catalogue } from "../i18n/index.ts";
 import { createAssertionSigner, type AssertionSigner } from "../authz/assertion.ts";
 import { trustedCallers } from "../authz/callers.ts";
 import { verdict } from "../authz/verdict.ts";
@@ -134,7 +135,7 @@ function refuse(route: Route, reply: FastifyReply, target: ProtectedRequest, loc
   return fail(reply, status, code);
 }
 
-function fail(reply: FastifyReply, status: number, code: ErrorCode, message: string = ERROR_CATALOGUE[code].message) {
+function fail(reply: FastifyReply, status: number, code: ErrorCode, message: string = catalogueMessage(code, catalogue("en"))) {
   return reply.code(status).type("application/json; charset=utf-8").send({ error: { code, message } });
 }
 

@@ -8,6 +8,7 @@ import { requestReset, resetPassword } from "../accounts/recovery.ts";
 import { confirmByCode, register, resendConfirmation, type RegisterInput } from "../accounts/registration.ts";
 import { deleteSession, type Viewer } from "../accounts/sessions.ts";
 import { clientInfo, setSessionCookie, viewerOf, type WebContext } from "./http.ts";
+import { requestLocale } from "./locale.ts";
 import { accountKey, type Rule } from "./rate-limits.ts";
 
 /**
@@ -20,7 +21,9 @@ import { accountKey, type Rule } from "./rate-limits.ts";
 export async function guardedRegister(ctx: WebContext, req: FastifyRequest, reply: FastifyReply, form: RegisterInput): Promise<void> {
   const client = clientInfo(req, reply);
   await ctx.limits.hit([["register_ip", client.ip ?? ""]]);
-  await replaceSession(ctx, req, reply, await register(ctx.deps, form, client));
+  // The account keeps the language its sign-up page was in: its emails use it (SPEC §8).
+  const locale = await requestLocale(req, ctx);
+  await replaceSession(ctx, req, reply, await register(ctx.deps, { ...form, locale }, client));
   ctx.mailQueued();
 }
 

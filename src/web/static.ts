@@ -45,6 +45,9 @@ input{font:inherit;padding:.5rem;border:1px solid var(--input);border-radius:4px
 button{font:inherit;padding:.5rem 1rem;border-radius:4px;border:0;background:var(--accent);color:#fff;cursor:pointer}
 form.inline{display:inline}
 nav button{background:transparent;border:1px solid #fff;padding:.2rem .6rem}
+footer{max-width:34rem;margin:2rem auto;padding:1rem;border-top:1px solid var(--line)}
+footer button{background:transparent;color:var(--fg);border:1px solid var(--line);padding:.2rem .6rem;margin:0 .5rem .5rem 0}
+footer button[aria-pressed=true]{font-weight:700;border-color:var(--fg)}
 .alert{padding:.75rem 1rem;border-radius:4px}
 .alert.error{background:var(--error-bg)}
 .alert.info{background:var(--info-bg)}

@@ -36,6 +36,8 @@ interface PageCheck {
   /** After loading: what the visitor does to reach this state (a form sent with errors…). */
   readonly then?: (page: Page) => Promise<unknown>;
   readonly screenshot?: string;
+  /** The browser's language (Accept-Language), for the German pages. */
+  readonly locale?: string;
 }
 
 const submit = (page: Page, action: string) => page.locator(`main form[action="${action}"] button[type=submit]`).first().click();
@@ -83,6 +85,9 @@ const PAGES: PageCheck[] = [
   { name: "two-step sign-in", who: "member", path: "/profile/2fa", screenshot: "two-factor" },
   { name: "passkeys", who: "member", path: "/profile/passkeys", screenshot: "passkeys" },
   { name: "confirm it is you", who: "member", path: "/reauth?next=%2Fprofile" },
+  { name: "sign-up (German)", who: "visitor", path: "/register", locale: "de-DE", screenshot: "register-de" },
+  { name: "sign-up with errors (German)", who: "visitor", path: "/register", status: 422, locale: "de-DE", then: (p) => submit(p, "/register") },
+  { name: "reset link sent (German)", who: "visitor", path: "/forgot/sent", locale: "de-DE" },
   { name: "dev mailbox", who: "visitor", path: "/dev/mail", screenshot: "dev-mail" },
   { name: "dev mailbox: HTML part", who: "visitor", path: () => `/dev/mail/${mailId}`, screenshot: "dev-mail-message" },
   { name: "dev mailbox: text part", who: "visitor", path: () => `/dev/mail/${mailId}?view=text` },
@@ -129,7 +134,7 @@ describe("in a browser: every page, at 1280 and 390 px, with and without JavaScr
 
   /** Loads the check's page in a device of `who`, and says what it answered. */
   async function load(check: PageCheck, options: BrowserContextOptions): Promise<{ page: Page; status: number }> {
-    const page = await (await deviceOf(check.who, options)).newPage();
+    const page = await (await deviceOf(check.who, check.locale ? { ...options, locale: check.locale } : options)).newPage();
     const path = typeof check.path === "string" ? check.path : check.path();
     let status = (await page.goto(path))!.status();
     if (check.then) {

@@ -28,6 +28,7 @@ const EXPECTED: Columns = {
     mfa_locked_until: true,
     webauthn_user_id: true,
     disabled_at: true,
+    locale: true,
   },
   sessions: {
     id_hash: true,

@@ -98,7 +98,7 @@ describe("SIGTERM", () => {
     const now = Date.now();
     await core.deps.db.kysely.transaction().execute(async (trx) => {
       for (let i = 0; i < 400; i++) {
-        const mail = confirmationMail({ to: `queued-${i}@example.com`, link: `${BASE_URL}/confirm/x${i}`, code: "ABCDEFGH", expiresAt: now + 86_400_000, ttlSeconds: 86_400 });
+        const mail = confirmationMail({ locale: "en", to: `queued-${i}@example.com`, link: `${BASE_URL}/confirm/x${i}`, code: "ABCDEFGH", expiresAt: now + 86_400_000, ttlSeconds: 86_400 });
         await core.deps.outbox.enqueue(trx, mail, now);
       }
     });

@@ -51,7 +51,7 @@ describe("a worker killed with SIGKILL while sending 500 queued emails", () => {
       const now = Date.now();
       await core.deps.db.kysely.transaction().execute(async (trx) => {
         for (const [i, to] of addresses.entries()) {
-          const mail = confirmationMail({ to, link: `${BASE_URL}/confirm/queued${i}`, code: "ABCDEFGH", expiresAt: now + 86_400_000, ttlSeconds: 86_400 });
+          const mail = confirmationMail({ locale: "en", to, link: `${BASE_URL}/confirm/queued${i}`, code: "ABCDEFGH", expiresAt: now + 86_400_000, ttlSeconds: 86_400 });
           await core.deps.outbox.enqueue(trx, mail, now);
         }
       });

@@ -2,6 +2,7 @@ import { secondFactorMail, type SecondFactorNotice } from "../../mail/messages/s
 import { recordEvent } from "../audit.ts";
 import type { ClientInfo, Deps, Trx } from "../deps.ts";
 import { emit } from "../../events/emit.ts";
+import { recipientLocale } from "../locale.ts";
 
 /** Changes of an account's second factors; each is a `user.mfa_changed` event (SPEC §7, §9). */
 export type MfaChange = Extract<
@@ -20,7 +21,7 @@ export async function mfaChanged(
   e: { userId: string; email: string; change: MfaChange; client: ClientInfo; now: number },
 ): Promise<void> {
   await recordEvent(trx, { type: "mfa_changed", userId: e.userId, outcome: e.change, client: e.client, now: e.now });
-  await notifyOwner(trx, deps, { email: e.email, notice: e.change, client: e.client, now: e.now });
+  await notifyOwner(trx, deps, { userId: e.userId, email: e.email, notice: e.change, client: e.client, now: e.now });
   await emit(trx, { type: "user.mfa_changed", userId: e.userId, email: e.email, at: e.now });
 }
 
@@ -28,8 +29,9 @@ export async function mfaChanged(
 export async function notifyOwner(
   trx: Trx,
   deps: Pick<Deps, "outbox" | "config">,
-  e: { email: string; notice: SecondFactorNotice; client: ClientInfo; now: number },
+  e: { userId: string; email: string; notice: SecondFactorNotice; client: ClientInfo; now: number },
 ): Promise<void> {
-  const mail = secondFactorMail({ to: e.email, notice: e.notice, at: e.now, resetUrl: `${deps.config.baseUrl}/forgot`, ...e.client });
+  const locale = await recipientLocale(trx, deps, e.userId);
+  const mail = secondFactorMail({ locale, to: e.email, notice: e.notice, at: e.now, resetUrl: `${deps.config.baseUrl}/forgot`, ...e.client });
   await deps.outbox.enqueue(trx, mail, e.now);
 }

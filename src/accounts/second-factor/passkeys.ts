@@ -206,7 +206,7 @@ export async function verifyPasskey(
   if (key.backup_eligible === 0 && (newCounter > 0 || stored > 0) && newCounter <= stored) {
     await deps.db.kysely.transaction().execute(async (trx) => {
       await recordEvent(trx, { type: "passkey_counter_regression", userId: key.user_id, outcome: `${stored}->${newCounter}`, client, now });
-      await notifyOwner(trx, deps, { email: key.email, notice: "passkey_counter_regression", client, now });
+      await notifyOwner(trx, deps, { userId: key.user_id, email: key.email, notice: "passkey_counter_regression", client, now });
     });
     throw passkeyRefused("This passkey's signature counter went backwards; it may have been copied. The sign-in was refused.");
   }

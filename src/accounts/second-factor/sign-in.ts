@@ -54,7 +54,7 @@ export async function finishSignIn(
   await dropPendingSession(trx, pending.sessionHash);
   await secondFactorSucceeded(trx, pending.userId);
   await recordEvent(trx, { type: "mfa_ok", userId: pending.userId, outcome: method, client, now });
-  if (method === "recovery") await notifyOwner(trx, deps, { email: pending.email, notice: "recovery_code_used", client, now });
+  if (method === "recovery") await notifyOwner(trx, deps, { userId: pending.userId, email: pending.email, notice: "recovery_code_used", client, now });
   return createSession(trx, deps, { userId: pending.userId, email: pending.email, now, client, amr: ["pwd", method] });
 }
 

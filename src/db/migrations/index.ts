@@ -6,6 +6,7 @@ import { webhooks } from "./004-webhooks.ts";
 import { secondFactors } from "./005-second-factors.ts";
 import { lifecycle } from "./006-lifecycle.ts";
 import { signupNotices } from "./007-signup-notices.ts";
+import { locale } from "./008-locale.ts";
 
 /** Applied in key order; never edit a migration that has shipped, add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "005-second-factors": secondFactors,
   "006-lifecycle": lifecycle,
   "007-signup-notices": signupNotices,
+  "008-locale": locale,
 };

@@ -1,7 +1,7 @@
-import { formatDuration, formatTime, htmlDocument, type Mail } from "../message.tsx";
+import { catalogue } from "../../i18n/index.ts";
+import { formatDuration, htmlDocument, type Addressed, type Mail } from "../message.tsx";
 
-export interface ConfirmationMail {
-  readonly to: string;
+export interface ConfirmationMail extends Addressed {
   /** BASE_URL + /confirm/<token> */
   readonly link: string;
   readonly code: string;
@@ -15,35 +15,26 @@ export function displayCode(code: string): string {
 }
 
 export function confirmationMail(m: ConfirmationMail): Mail {
-  const subject = "Confirm your email address";
+  const t = catalogue(m.locale);
+  const subject = t.confirmSubject;
   const code = displayCode(m.code);
-  const expires = `${formatTime(m.expiresAt)} (${formatDuration(m.ttlSeconds)} from when it was sent)`;
-  const text = [
-    "Welcome to Latchkey!",
-    "",
-    "Confirm your email address by opening this link and pressing Confirm:",
-    m.link,
-    "",
-    `Or enter this code on the page where you signed up: ${code}`,
-    "",
-    `The link and the code work once and expire on ${expires}.`,
-    "",
-    "If you did not sign up, ignore this email: nothing happens unless the link is confirmed.",
-  ].join("\n");
+  const expires = t.confirmExpires(t.time(m.expiresAt), formatDuration(m.ttlSeconds, t));
+  const text = [t.confirmWelcome, "", t.confirmOpenLink, m.link, "", `${t.confirmOrCode} ${code}`, "", expires, "", t.confirmNotYou].join("\n");
   const html = htmlDocument(
     subject,
     <>
-      <p>Welcome to Latchkey!</p>
-      <p>Confirm your email address by opening this link and pressing Confirm:</p>
+      <p>{t.confirmWelcome}</p>
+      <p>{t.confirmOpenLink}</p>
       <p>
         <a href={m.link}>{m.link}</a>
       </p>
       <p>
-        Or enter this code on the page where you signed up: <strong style="font-size: 1.3em; letter-spacing: 0.1em">{code}</strong>
+        {t.confirmOrCode} <strong style="font-size: 1.3em; letter-spacing: 0.1em">{code}</strong>
       </p>
-      <p>The link and the code work once and expire on {expires}.</p>
-      <p>If you did not sign up, ignore this email: nothing happens unless the link is confirmed.</p>
+      <p>{expires}</p>
+      <p>{t.confirmNotYou}</p>
     </>,
+    m.locale,
   );
   return { kind: "confirm", to: m.to, subject, text, html };
 }

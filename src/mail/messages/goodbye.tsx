@@ -1,7 +1,7 @@
-import { formatTime, htmlDocument, type Mail } from "../message.tsx";
+import { catalogue } from "../../i18n/index.ts";
+import { htmlDocument, Linked, type Addressed, type Mail } from "../message.tsx";
 
-export interface GoodbyeMail {
-  readonly to: string;
+export interface GoodbyeMail extends Addressed {
   readonly at: number;
   /** "self": from the profile page; "admin": by the site's operator. */
   readonly by: "self" | "admin";
@@ -10,26 +10,20 @@ export interface GoodbyeMail {
 
 /** The last email to an address: its account and everything of it are gone. */
 export function goodbyeMail(m: GoodbyeMail): Mail {
-  const subject = "Your account was deleted";
-  const when = formatTime(m.at);
-  const how = m.by === "self" ? "at your request" : "by the operator of this site";
-  const text = [
-    `Your Latchkey account for this address was deleted ${how} on ${when}.`,
-    "Its sessions, links and queued emails are gone; nothing of it can be signed in to any more.",
-    "",
-    `You can create a new account with this address at any time: ${m.registerUrl}`,
-  ].join("\n");
+  const t = catalogue(m.locale);
+  const subject = t.goodbyeSubject;
+  const when = t.time(m.at);
+  const what = m.by === "self" ? t.goodbyeBySelf(when) : t.goodbyeByAdmin(when);
+  const again = t.goodbyeRegister(m.registerUrl);
+  const text = [what, t.goodbyeGone, "", again].join("\n");
   const html = htmlDocument(
     subject,
     <>
-      <p>
-        Your Latchkey account for this address was deleted {how} on {when}.
-      </p>
-      <p>Its sessions, links and queued emails are gone; nothing of it can be signed in to any more.</p>
-      <p>
-        You can <a href={m.registerUrl}>create a new account</a> with this address at any time: {m.registerUrl}
-      </p>
+      <p>{what}</p>
+      <p>{t.goodbyeGone}</p>
+      <Linked line={again} url={m.registerUrl} />
     </>,
+    m.locale,
   );
   return { kind: "goodbye", to: m.to, subject, text, html };
 }

@@ -1,7 +1,7 @@
-import { describeClient, formatTime, htmlDocument, type Mail } from "../message.tsx";
+import { catalogue } from "../../i18n/index.ts";
+import { describeClient, htmlDocument, Linked, type Addressed, type Mail } from "../message.tsx";
 
-export interface PasswordChangedMail {
-  readonly to: string;
+export interface PasswordChangedMail extends Addressed {
   readonly at: number;
   readonly ip: string | null;
   readonly userAgent: string | null;
@@ -11,30 +11,23 @@ export interface PasswordChangedMail {
 }
 
 export function passwordChangedMail(m: PasswordChangedMail): Mail {
-  const subject = "Your password was changed";
-  const when = formatTime(m.at);
-  const from = describeClient(m);
-  const what = m.how === "reset" ? "reset through a link sent to this address" : "changed from your profile page";
-  const signedOut = m.how === "reset" ? "Every device was signed out." : "Every other device was signed out.";
-  const text = [
-    `The password of your Latchkey account was ${what} on ${when}, from ${from}.`,
-    signedOut,
-    "",
-    "If this was you, there is nothing to do.",
-    `If it wasn't you, reset your password now: ${m.resetUrl}`,
-  ].join("\n");
+  const t = catalogue(m.locale);
+  const subject = t.passwordChangedSubject;
+  const when = t.time(m.at);
+  const from = describeClient(m, t);
+  const what = m.how === "reset" ? t.passwordChangedByReset(when, from) : t.passwordChangedByChange(when, from);
+  const signedOut = m.how === "reset" ? t.passwordChangedAllOut : t.passwordChangedOthersOut;
+  const resetNow = t.mailResetNow(m.resetUrl);
+  const text = [what, signedOut, "", t.mailIfYouDidNotAsk, resetNow].join("\n");
   const html = htmlDocument(
     subject,
     <>
-      <p>
-        The password of your Latchkey account was {what} on {when}, from {from}.
-      </p>
+      <p>{what}</p>
       <p>{signedOut}</p>
-      <p>If this was you, there is nothing to do.</p>
-      <p>
-        If it wasn't you, <a href={m.resetUrl}>reset your password now</a>: {m.resetUrl}
-      </p>
+      <p>{t.mailIfYouDidNotAsk}</p>
+      <Linked line={resetNow} url={m.resetUrl} />
     </>,
+    m.locale,
   );
   return { kind: "password_changed", to: m.to, subject, text, html };
 }

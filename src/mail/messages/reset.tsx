@@ -1,7 +1,7 @@
-import { describeClient, formatDuration, formatTime, htmlDocument, type Mail } from "../message.tsx";
+import { catalogue } from "../../i18n/index.ts";
+import { describeClient, formatDuration, htmlDocument, type Addressed, type Mail } from "../message.tsx";
 
-export interface ResetMail {
-  readonly to: string;
+export interface ResetMail extends Addressed {
   /** BASE_URL + /reset/<token> */
   readonly link: string;
   readonly expiresAt: number;
@@ -12,33 +12,23 @@ export interface ResetMail {
 }
 
 export function resetMail(m: ResetMail): Mail {
-  const subject = "Reset your password";
-  const expires = `${formatTime(m.expiresAt)} (${formatDuration(m.ttlSeconds)} after it was requested)`;
-  const from = describeClient(m);
-  const when = formatTime(m.at);
-  const text = [
-    `On ${when} someone asked to reset the password of the Latchkey account for this address, from ${from}.`,
-    "",
-    "To choose a new password, open this link:",
-    m.link,
-    "",
-    `The link works once and expires on ${expires}. Asking again makes this link stop working.`,
-    "",
-    "If it wasn't you, ignore this email: your password stays as it is.",
-  ].join("\n");
+  const t = catalogue(m.locale);
+  const subject = t.resetSubject;
+  const what = t.resetWhat(t.time(m.at), describeClient(m, t));
+  const expires = t.resetExpires(t.time(m.expiresAt), formatDuration(m.ttlSeconds, t));
+  const text = [what, "", t.resetOpenLink, m.link, "", expires, "", t.resetNotYou].join("\n");
   const html = htmlDocument(
     subject,
     <>
-      <p>
-        On {when} someone asked to reset the password of the Latchkey account for this address, from {from}.
-      </p>
-      <p>To choose a new password, open this link:</p>
+      <p>{what}</p>
+      <p>{t.resetOpenLink}</p>
       <p>
         <a href={m.link}>{m.link}</a>
       </p>
-      <p>The link works once and expires on {expires}. Asking again makes this link stop working.</p>
-      <p>If it wasn't you, ignore this email: your password stays as it is.</p>
+      <p>{expires}</p>
+      <p>{t.resetNotYou}</p>
     </>,
+    m.locale,
   );
   return { kind: "reset", to: m.to, subject, text, html };
 }

@@ -1,4 +1,5 @@
-import { describeClient, formatTime, htmlDocument, type Mail } from "../message.tsx";
+import { catalogue, type TextKey } from "../../i18n/index.ts";
+import { describeClient, htmlDocument, Linked, type Addressed, type Mail } from "../message.tsx";
 
 /** What happened to the account's second factors (SPEC §9: every change is mailed). */
 export type SecondFactorNotice =
@@ -11,48 +12,35 @@ export type SecondFactorNotice =
   | "passkey_counter_regression"
   | "mfa_reset";
 
-const WHAT: Record<SecondFactorNotice, { subject: string; line: string }> = {
-  totp_enabled: {
-    subject: "Two-step sign-in was turned on",
-    line: "Two-step sign-in with an authenticator app was turned on for your Latchkey account. Every other device was signed out.",
-  },
-  totp_disabled: { subject: "Two-step sign-in was turned off", line: "The authenticator app was removed from your Latchkey account." },
-  recovery_codes_regenerated: {
-    subject: "New recovery codes were made",
-    line: "A new set of recovery codes was made for your Latchkey account; the old codes no longer work.",
-  },
-  recovery_code_used: { subject: "A recovery code was used", line: "A recovery code was used to sign in to your Latchkey account. It cannot be used again." },
-  passkey_added: { subject: "A passkey was added", line: "A passkey was added to your Latchkey account." },
-  passkey_removed: { subject: "A passkey was removed", line: "A passkey was removed from your Latchkey account." },
-  passkey_counter_regression: {
-    subject: "A passkey sign-in was refused",
-    line: "A sign-in with one of your passkeys was refused because its signature counter went backwards: the key may have been copied.",
-  },
-  mfa_reset: {
-    subject: "Your second factors were removed",
-    line: "An administrator removed every second factor (authenticator app, recovery codes, passkeys) from your Latchkey account.",
-  },
+/** The catalogue keys of each notice's subject and first line. */
+const WHAT: Record<SecondFactorNotice, { subject: TextKey; line: TextKey }> = {
+  totp_enabled: { subject: "totpEnabledSubject", line: "totpEnabledLine" },
+  totp_disabled: { subject: "totpDisabledSubject", line: "totpDisabledLine" },
+  recovery_codes_regenerated: { subject: "recoveryCodesRegeneratedSubject", line: "recoveryCodesRegeneratedLine" },
+  recovery_code_used: { subject: "recoveryCodeUsedSubject", line: "recoveryCodeUsedLine" },
+  passkey_added: { subject: "passkeyAddedSubject", line: "passkeyAddedLine" },
+  passkey_removed: { subject: "passkeyRemovedSubject", line: "passkeyRemovedLine" },
+  passkey_counter_regression: { subject: "passkeyCounterRegressionSubject", line: "passkeyCounterRegressionLine" },
+  mfa_reset: { subject: "mfaResetSubject", line: "mfaResetLine" },
 };
 
-export function secondFactorMail(m: { to: string; notice: SecondFactorNotice; at: number; ip: string | null; userAgent: string | null; resetUrl: string }): Mail {
-  const { subject, line } = WHAT[m.notice];
-  const when = formatTime(m.at);
-  const from = describeClient(m);
-  const text = [line, `When: ${when}, from ${from}.`, "", "If this was you, there is nothing to do.", `If it wasn't you, reset your password now: ${m.resetUrl}`].join(
-    "\n",
-  );
+
+export function secondFactorMail(m: Addressed & { notice: SecondFactorNotice; at: number; ip: string | null; userAgent: string | null; resetUrl: string }): Mail {
+  const t = catalogue(m.locale);
+  const subject = t[WHAT[m.notice].subject];
+  const line = t[WHAT[m.notice].line];
+  const when = t.secondFactorWhen(t.time(m.at), describeClient(m, t));
+  const resetNow = t.mailResetNow(m.resetUrl);
+  const body = [line, when, "", t.mailIfYouDidNotAsk, resetNow].join("\n");
   const html = htmlDocument(
     subject,
     <>
       <p>{line}</p>
-      <p>
-        When: {when}, from {from}.
-      </p>
-      <p>If this was you, there is nothing to do.</p>
-      <p>
-        If it wasn't you, <a href={m.resetUrl}>reset your password now</a>: {m.resetUrl}
-      </p>
+      <p>{when}</p>
+      <p>{t.mailIfYouDidNotAsk}</p>
+      <Linked line={resetNow} url={m.resetUrl} />
     </>,
+    m.locale,
   );
-  return { kind: m.notice, to: m.to, subject, text, html };
+  return { kind: m.notice, to: m.to, subject, text: body, html };
 }

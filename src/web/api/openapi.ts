@@ -140,9 +140,9 @@ export const OPENAPI = {
             type: "object",
             required: ["code", "message"],
             properties: {
-              code: { type: "string", enum: Object.keys(ERROR_CATALOGUE) },
-              message: { type: "string" },
-              fields: { type: "object", additionalProperties: { type: "string" } },
+              code: { type: "string", enum: Object.keys(ERROR_CATALOGUE), description: "Stable; never changes with the language" },
+              message: { type: "string", description: "In the language `Accept-Language` asks for (en, de), else DEFAULT_LOCALE" },
+              fields: { type: "object", additionalProperties: { type: "string" }, description: "Field messages, in the same language as `message`" },
               methods: { type: "array", items: { type: "string" }, description: "mfa_required / reauth_required: e.g. totp, recovery_code, passkey, password" },
             },
           },

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Deps } from "../../accounts/deps.ts";
-import { AccountError, ERROR_CATALOGUE, type ErrorCode, type FieldErrors } from "../../accounts/errors.ts";
+import { AccountError, messageOf, type ErrorCode, type FieldErrors } from "../../accounts/errors.ts";
 import { applyErrorHeaders } from "../http.ts";
+import { apiCatalogue } from "../locale.ts";
 
 export interface ApiErrorBody {
   error: { code: ErrorCode; message: string; fields?: FieldErrors; methods?: readonly string[] };
@@ -9,12 +10,15 @@ export interface ApiErrorBody {
 
 export function sendError(reply: FastifyReply, err: AccountError, status = err.status): FastifyReply {
   applyErrorHeaders(reply, err);
-  const body: ApiErrorBody = { error: { code: err.code, message: err.message, ...(err.fields ? { fields: err.fields } : {}), ...(err.methods ? { methods: err.methods } : {}) } };
+  // The message follows Accept-Language (SPEC §5, §8); the code never changes.
+  const t = apiCatalogue(reply.request, reply.server.defaultLocale);
+  const fields = err.fields && Object.fromEntries(Object.entries(err.fields).map(([name, text]) => [name, t.flowMessage(text)]));
+  const body: ApiErrorBody = { error: { code: err.code, message: messageOf(err, t), ...(fields ? { fields } : {}), ...(err.methods ? { methods: err.methods } : {}) } };
   return reply.code(status).type("application/json; charset=utf-8").send(body);
 }
 
 export function errorFor(code: ErrorCode): AccountError {
-  return new AccountError(code, { message: ERROR_CATALOGUE[code].message });
+  return new AccountError(code);
 }
 
 /**

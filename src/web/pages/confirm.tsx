@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
-import { AccountError } from "../../accounts/errors.ts";
+import { AccountError, messageOf } from "../../accounts/errors.ts";
 import { checkConfirmationLink, confirmByLink } from "../../accounts/registration.ts";
 import { guardedConfirmCode } from "../guarded.ts";
 import { clientInfo, formFields, takeNext, viewerOf, type WebContext } from "../http.ts";
 import { Alert, CsrfField } from "../views/layout.tsx";
-import { page, pageState, toLogin } from "./common.tsx";
+import { page, pageState, toLogin, type PageState } from "./common.tsx";
 import { renderUnconfirmed } from "./registration.tsx";
 
 export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
@@ -23,11 +23,11 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
       reply,
       200,
       state,
-      "Confirm your email address",
+      state.t.confirmSubject,
       <form method="post" action={`/confirm/${req.params.token}`}>
         <CsrfField token={state.csrf} />
-        <p>Press the button to confirm this email address.</p>
-        <button type="submit">Confirm</button>
+        <p>{state.t.pressToConfirm}</p>
+        <button type="submit">{state.t.confirmButton}</button>
       </form>,
     );
   });
@@ -52,7 +52,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
     } catch (err) {
       if (!(err instanceof AccountError) || !["token_invalid", "invalid_input"].includes(err.code)) throw err;
       const state = await pageState(req, reply, ctx);
-      return renderUnconfirmed(reply, err.status, { state, error: err.message });
+      return renderUnconfirmed(reply, err.status, { state, error: messageOf(err, state.t) });
     }
     return reply.redirect(takeNext(req, reply, deps) ?? "/confirmed", 303);
   });
@@ -63,26 +63,27 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
       reply,
       200,
       state,
-      "Email address confirmed",
+      state.t.titleConfirmed,
       <>
-        <Alert kind="info">Thank you — your email address is confirmed.</Alert>
-        <p>{state.viewer ? <a href="/profile">Continue to your profile</a> : <a href="/login">Sign in</a>}</p>
+        <Alert kind="info">{state.t.confirmedThanks}</Alert>
+        <p>{state.viewer ? <a href="/profile">{state.t.continueToProfile}</a> : <a href="/login">{state.t.signIn}</a>}</p>
       </>,
     );
   });
 }
 
-function invalidLink(reply: Parameters<typeof page>[0], state: Parameters<typeof page>[2], err: AccountError) {
+function invalidLink(reply: Parameters<typeof page>[0], state: PageState, err: AccountError) {
+  const { t } = state;
   return page(
     reply,
     err.status,
     state,
-    "This link does not work",
+    t.titleLinkBroken,
     <>
-      <Alert>{err.code === "token_expired" ? "This confirmation link has expired." : "This confirmation link is not valid. It may have been used already."}</Alert>
+      <Alert>{err.code === "token_expired" ? t.confirmLinkExpired : t.confirmLinkInvalid}</Alert>
+      <p>{t.confirmLinkHelp}</p>
       <p>
-        If your address is already confirmed, just <a href="/login">sign in</a>. Otherwise sign in and ask for a new
-        email from the <a href="/unconfirmed">confirmation page</a>.
+        <a href="/login">{t.signIn}</a> · <a href="/unconfirmed">{t.navConfirmAddress}</a>
       </p>
     </>,
   );

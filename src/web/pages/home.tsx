@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { isAdmin, type Viewer } from "../../accounts/sessions.ts";
 import type { WebContext } from "../http.ts";
+import { useT } from "../views/layout.tsx";
 import { page, pageState } from "./common.tsx";
 
 /** A next step on the home page: where it goes and why one would. */
@@ -16,22 +17,20 @@ function Card({ href, title, children }: { href: string; title: string; children
 }
 
 function Visitor() {
+  const t = useT();
   return (
     <>
-      <p class="lead">
-        Latchkey is this site's account service: you sign up with your email address, confirm it, and sign in. Your
-        password is stored only as a strong hash, and you can see and end every signed-in device.
-      </p>
-      <p>You are not signed in.</p>
+      <p class="lead">{t.homeLead}</p>
+      <p>{t.notSignedIn}</p>
       <ul class="cards">
-        <Card href="/register" title="Create an account">
-          New here? Sign up with your email address and a password; we email you a link to confirm it.
+        <Card href="/register" title={t.createAnAccount}>
+          {t.cardRegister}
         </Card>
-        <Card href="/login" title="Sign in">
-          Already have an account? Sign in with your email address and password.
+        <Card href="/login" title={t.signIn}>
+          {t.cardSignIn}
         </Card>
-        <Card href="/forgot" title="Forgot your password?">
-          We email you a link to choose a new one.
+        <Card href="/forgot" title={t.forgotPassword}>
+          {t.cardForgot}
         </Card>
       </ul>
     </>
@@ -39,28 +38,29 @@ function Visitor() {
 }
 
 function SignedIn({ viewer }: { viewer: Viewer }) {
+  const t = useT();
   return (
     <>
       <p class="lead">
-        You are signed in as <strong>{viewer.email}</strong>.
+        {t.youAreSignedInAs} <strong>{viewer.email}</strong>.
       </p>
       {viewer.confirmed ? (
         <ul class="cards">
-          <Card href="/profile" title="Your profile">
-            Your address and when you joined; change your password or email address.
+          <Card href="/profile" title={t.titleProfile}>
+            {t.cardProfile}
           </Card>
-          <Card href="/sessions" title="Signed-in devices">
-            Every browser signed in to your account; sign out the ones you do not recognise.
+          <Card href="/sessions" title={t.titleDevices}>
+            {t.cardDevices}
           </Card>
           {isAdmin(viewer) ? (
-            <Card href="/admin" title="Admin">
-              Sign-ups and confirmations by day and week, accounts, and email delivery.
+            <Card href="/admin" title={t.navAdmin}>
+              {t.cardAdmin}
             </Card>
           ) : null}
         </ul>
       ) : (
         <p>
-          Your address is not confirmed yet. <a href="/unconfirmed">Confirm it</a> with the link or code we emailed you.
+          {t.notConfirmedYet} <a href="/unconfirmed">{t.confirmIt}</a> {t.confirmItHow}
         </p>
       )}
     </>
@@ -70,7 +70,7 @@ function SignedIn({ viewer }: { viewer: Viewer }) {
 export function homeRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get("/", async (req, reply) => {
     const state = await pageState(req, reply, ctx);
-    const { viewer } = state;
-    return page(reply, 200, state, viewer ? "Welcome back" : "Welcome to Latchkey", viewer ? <SignedIn viewer={viewer} /> : <Visitor />);
+    const { viewer, t } = state;
+    return page(reply, 200, state, viewer ? t.titleWelcomeBack : t.titleWelcome, viewer ? <SignedIn viewer={viewer} /> : <Visitor />);
   });
 }

@@ -1,25 +1,26 @@
 import type { FastifyInstance } from "fastify";
-import { AccountError } from "../../accounts/errors.ts";
+import { AccountError, catalogueMessage } from "../../accounts/errors.ts";
 import { logout } from "../../accounts/login.ts";
 import { guardedLogin } from "../guarded.ts";
 import { clearSessionCookie, clientInfo, formFields, rememberNext, viewerOf, type WebContext } from "../http.ts";
 import { safeNext, withNext } from "../redirects.ts";
-import { Alert, CsrfField, Field } from "../views/layout.tsx";
+import { Alert, CsrfField, Field, useT } from "../views/layout.tsx";
 import { page, pageState } from "./common.tsx";
 import { PASSKEY_SCRIPTS } from "./passkeys.tsx";
 
 function LoginForm({ csrf, next, email = "", error, passkeys }: { csrf: string; next: string; email?: string; error?: string; passkeys: boolean }) {
+  const t = useT();
   return (
     <form method="post" action="/login" novalidate>
       {error ? <Alert>{error}</Alert> : null}
       <CsrfField token={csrf} />
       <input type="hidden" name="next" value={next} />
-      <Field label="Email" name="email" type="email" value={email} autocomplete={passkeys ? "username webauthn" : "username"} />
-      <Field label="Password" name="password" type="password" autocomplete="current-password" />
-      <button type="submit">Sign in</button>
+      <Field label={t.fieldEmail} name="email" type="email" value={email} autocomplete={passkeys ? "username webauthn" : "username"} />
+      <Field label={t.fieldPassword} name="password" type="password" autocomplete="current-password" />
+      <button type="submit">{t.signIn}</button>
       {passkeys ? <div id="passkey-login" hidden data-next={next} /> : null}
       <p>
-        <a href="/forgot">Forgot your password?</a> · <a href={withNext("/register", next)}>Create an account</a>
+        <a href="/forgot">{t.forgotPassword}</a> · <a href={withNext("/register", next)}>{t.createAnAccount}</a>
       </p>
     </form>
   );
@@ -34,7 +35,7 @@ export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get("/login", async (req, reply) => {
     const state = await pageState(req, reply, ctx);
     const next = safeNext(deps.config, (req.query as Record<string, unknown>).next);
-    return page(reply, 200, state, "Sign in", <LoginForm csrf={state.csrf} next={next} passkeys={passkeys} />, scripts);
+    return page(reply, 200, state, state.t.signIn, <LoginForm csrf={state.csrf} next={next} passkeys={passkeys} />, scripts);
   });
 
   app.post("/login", async (req, reply) => {
@@ -51,8 +52,8 @@ export function loginRoutes(app: FastifyInstance, ctx: WebContext): void {
     } catch (err) {
       if (!(err instanceof AccountError) || !["invalid_credentials", "invalid_input"].includes(err.code)) throw err;
       const state = await pageState(req, reply, ctx);
-      const message = new AccountError("invalid_credentials").message;
-      return page(reply, 401, state, "Sign in", <LoginForm csrf={state.csrf} next={next} email={email} error={message} passkeys={passkeys} />, scripts);
+      const message = catalogueMessage("invalid_credentials", state.t);
+      return page(reply, 401, state, state.t.signIn, <LoginForm csrf={state.csrf} next={next} email={email} error={message} passkeys={passkeys} />, scripts);
     }
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import type { Viewer } from "../../accounts/sessions.ts";
-import { formatTime } from "../../mail/message.tsx";
+import type { TextKey } from "../../i18n/index.ts";
 import { guardedChangePassword, guardedEmailChange } from "../guarded.ts";
 import { formFields, type WebContext } from "../http.ts";
 import { AccountEnd } from "../views/account-end.tsx";
@@ -18,10 +18,7 @@ interface ProfileView {
   readonly email?: string;
 }
 
-const NOTICES: Record<string, string> = {
-  password: "Your password was changed. Every other device was signed out.",
-  email: "Check the inbox of the new address: the change takes effect when you confirm the link we sent there.",
-};
+const NOTICES: Record<string, TextKey> = { password: "noticePasswordChanged", email: "noticeEmailChange" };
 
 /** Confirmed-only pages: anonymous → sign in, unconfirmed → /unconfirmed. */
 export async function confirmedViewer(req: FastifyRequest, reply: FastifyReply, ctx: WebContext, path: string) {
@@ -34,47 +31,50 @@ export async function confirmedViewer(req: FastifyRequest, reply: FastifyReply, 
 export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
   function renderProfile(reply: FastifyReply, state: PageState & { viewer: Viewer }, view: ProfileView) {
     const user = state.viewer;
+    const { t } = state;
     const errors = (form: Form) => (view.form === form ? (view.errors ?? {}) : {});
     return page(
       reply,
       view.status,
       state,
-      "Your profile",
+      t.titleProfile,
       <>
         {view.notice ? <Alert kind="info">{view.notice}</Alert> : null}
         <dl>
-          <dt>Email</dt>
+          <dt>{t.fieldEmail}</dt>
           <dd>{user.email}</dd>
           {user.pendingEmail ? (
             <>
-              <dt>Change requested to</dt>
-              <dd>{user.pendingEmail} (waiting for its confirmation link)</dd>
+              <dt>{t.changeRequestedTo}</dt>
+              <dd>
+                {user.pendingEmail} {t.waitingForLink}
+              </dd>
             </>
           ) : null}
-          <dt>Registered</dt>
-          <dd>{formatTime(user.registeredOn)}</dd>
-          <dt>Confirmed</dt>
-          <dd>{user.confirmedOn === null ? "—" : formatTime(user.confirmedOn)}</dd>
+          <dt>{t.registered}</dt>
+          <dd>{t.time(user.registeredOn)}</dd>
+          <dt>{t.confirmed}</dt>
+          <dd>{user.confirmedOn === null ? "—" : t.time(user.confirmedOn)}</dd>
         </dl>
         <p>
-          <a href="/sessions">Your signed-in devices</a> · <a href="/profile/2fa">Two-step sign-in</a> · <a href="/profile/passkeys">Passkeys</a>
+          <a href="/sessions">{t.yourDevices}</a> · <a href="/profile/2fa">{t.twoStepSignIn}</a> · <a href="/profile/passkeys">{t.passkeys}</a>
         </p>
-        <h2>Change password</h2>
+        <h2>{t.changePassword}</h2>
         <form method="post" action="/profile/password" novalidate>
           <ErrorSummary errors={errors("password")} />
           <CsrfField token={state.csrf} />
-          <Field label="Current password" name="current_password" type="password" error={errors("password").current_password} autocomplete="current-password" />
-          <Field label="New password" name="password" type="password" error={errors("password").password} autocomplete="new-password" />
-          <Field label="Repeat the new password" name="confirm" type="password" error={errors("password").confirm} autocomplete="new-password" />
-          <button type="submit">Change password</button>
+          <Field label={t.fieldCurrentPassword} name="current_password" type="password" error={errors("password").current_password} autocomplete="current-password" />
+          <Field label={t.fieldNewPassword} name="password" type="password" error={errors("password").password} autocomplete="new-password" />
+          <Field label={t.fieldRepeatNewPassword} name="confirm" type="password" error={errors("password").confirm} autocomplete="new-password" />
+          <button type="submit">{t.changePassword}</button>
         </form>
-        <h2>Change email address</h2>
+        <h2>{t.changeEmail}</h2>
         <form method="post" action="/profile/email" novalidate>
           <ErrorSummary errors={errors("email")} ids={{ current_password: "email_current_password" }} />
           <CsrfField token={state.csrf} />
-          <Field label="New email address" name="email" type="email" value={view.form === "email" ? view.email : ""} error={errors("email").email} autocomplete="email" />
-          <Field label="Current password" name="current_password" id="email_current_password" type="password" error={errors("email").current_password} autocomplete="current-password" />
-          <button type="submit">Send a confirmation link</button>
+          <Field label={t.fieldNewEmail} name="email" type="email" value={view.form === "email" ? view.email : ""} error={errors("email").email} autocomplete="email" />
+          <Field label={t.fieldCurrentPassword} name="current_password" id="email_current_password" type="password" error={errors("email").current_password} autocomplete="current-password" />
+          <button type="submit">{t.sendConfirmationLink}</button>
         </form>
         <AccountEnd csrf={state.csrf} />
       </>,
@@ -85,7 +85,8 @@ export function profileRoutes(app: FastifyInstance, ctx: WebContext): void {
     const gate = await confirmedViewer(req, reply, ctx, "/profile");
     if (gate.redirect) return gate.redirect;
     const done = (req.query as Record<string, unknown>).done;
-    return renderProfile(reply, gate.state, { status: 200, ...(typeof done === "string" && NOTICES[done] ? { notice: NOTICES[done] } : {}) });
+    const notice = typeof done === "string" && Object.hasOwn(NOTICES, done) ? gate.state.t[NOTICES[done]!] : undefined;
+    return renderProfile(reply, gate.state, { status: 200, ...(notice ? { notice } : {}) });
   });
 
   app.post("/profile/password", async (req, reply) => {

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { AccountError } from "../../accounts/errors.ts";
+import { AccountError, messageOf } from "../../accounts/errors.ts";
 import { reauthMethods } from "../../accounts/reauth.ts";
 import { guardedReauth } from "../guarded.ts";
 import { formFields, type WebContext } from "../http.ts";
@@ -14,26 +14,27 @@ export function reauthRoutes(app: FastifyInstance, ctx: WebContext): void {
   async function reauthPage(reply: FastifyReply, state: PageState, next: string, status: number, error?: string) {
     const methods = await reauthMethods(ctx.deps, state.viewer!.userId);
     const hasCode = methods.includes("totp") || methods.includes("recovery_code");
+    const { t } = state;
     return page(
       reply,
       status,
       state,
-      "Confirm it is you",
+      t.titleReauth,
       <>
         {error ? <Alert>{error}</Alert> : null}
-        <p>This change needs you to confirm who you are.</p>
+        <p>{t.reauthIntro}</p>
         <form method="post" action="/reauth" novalidate>
           <CsrfField token={state.csrf} />
           <input type="hidden" name="next" value={next} />
-          <Field label="Password" name="password" type="password" autocomplete="current-password" />
-          <button type="submit">Confirm with password</button>
+          <Field label={t.fieldPassword} name="password" type="password" autocomplete="current-password" />
+          <button type="submit">{t.confirmWithPassword}</button>
         </form>
         {hasCode ? (
           <form method="post" action="/reauth" novalidate>
             <CsrfField token={state.csrf} />
             <input type="hidden" name="next" value={next} />
-            <CodeField label="Or a code" hint="From your authenticator app, or a recovery code." />
-            <button type="submit">Confirm with code</button>
+            <CodeField label={t.orACode} hint={t.codeFromApp} />
+            <button type="submit">{t.confirmWithCode}</button>
           </form>
         ) : null}
         {methods.includes("passkey") ? <div id="passkey-reauth" hidden data-next={next} /> : null}
@@ -58,7 +59,7 @@ export function reauthRoutes(app: FastifyInstance, ctx: WebContext): void {
       await guardedReauth(ctx, req, reply, state.viewer, { password: form.password, code: form.code });
     } catch (err) {
       if (!(err instanceof AccountError) || !["invalid_credentials", "invalid_input"].includes(err.code)) throw err;
-      return reauthPage(reply, state, next, err.status, err.message);
+      return reauthPage(reply, state, next, err.status, messageOf(err, state.t));
     }
     return reply.redirect(next, 303);
   });

@@ -4,31 +4,33 @@ import { checkResetLink } from "../../accounts/recovery.ts";
 import { formatDuration } from "../../mail/message.tsx";
 import { guardedForgot, guardedReset } from "../guarded.ts";
 import { clearSessionCookie, formFields, type WebContext } from "../http.ts";
-import { Alert, CsrfField, ErrorSummary, Field } from "../views/layout.tsx";
+import { Alert, CsrfField, ErrorSummary, Field, useT } from "../views/layout.tsx";
 import { page, pageState, type PageState } from "./common.tsx";
 
 function ResetForm({ token, csrf, errors = {} }: { token: string; csrf: string; errors?: FieldErrors }) {
+  const t = useT();
   return (
     <form method="post" action={`/reset/${token}`} novalidate>
       <ErrorSummary errors={errors} />
       <CsrfField token={csrf} />
-      <Field label="New password" name="password" type="password" error={errors.password} autocomplete="new-password" />
-      <Field label="Repeat the new password" name="confirm" type="password" error={errors.confirm} autocomplete="new-password" />
-      <button type="submit">Set the new password</button>
+      <Field label={t.fieldNewPassword} name="password" type="password" error={errors.password} autocomplete="new-password" />
+      <Field label={t.fieldRepeatNewPassword} name="confirm" type="password" error={errors.confirm} autocomplete="new-password" />
+      <button type="submit">{t.setNewPassword}</button>
     </form>
   );
 }
 
 function badResetLink(reply: Parameters<typeof page>[0], state: PageState, err: AccountError) {
+  const { t } = state;
   return page(
     reply,
     err.status,
     state,
-    "This link does not work",
+    t.titleLinkBroken,
     <>
-      <Alert>{err.code === "token_expired" ? "This password reset link has expired." : "This password reset link is not valid. It may have been used already, or a newer one was sent."}</Alert>
+      <Alert>{err.code === "token_expired" ? t.resetLinkExpired : t.resetLinkInvalid}</Alert>
       <p>
-        <a href="/forgot">Ask for a new link</a>.
+        <a href="/forgot">{t.askNewLink}</a>.
       </p>
     </>,
   );
@@ -43,12 +45,12 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
       reply,
       200,
       state,
-      "Reset your password",
+      state.t.resetSubject,
       <form method="post" action="/forgot" novalidate>
         <CsrfField token={state.csrf} />
-        <p>Enter the address you signed up with. If it has an account, we will email it a link to choose a new password.</p>
-        <Field label="Email" name="email" type="email" autocomplete="email" />
-        <button type="submit">Email me a link</button>
+        <p>{state.t.forgotIntro}</p>
+        <Field label={state.t.fieldEmail} name="email" type="email" autocomplete="email" />
+        <button type="submit">{state.t.emailMeALink}</button>
       </form>,
     );
   });
@@ -66,11 +68,9 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
       reply,
       200,
       state,
-      "Check your inbox",
+      state.t.titleCheckInbox,
       <p>
-        If that address has an account, a link to reset its password is on its way. It works for{" "}
-        {formatDuration(deps.config.resetTokenTtl)}. Nothing
-        arrived? Check your spam folder, or <a href="/forgot">ask again</a>.
+        {state.t.forgotSent(formatDuration(deps.config.resetTokenTtl, state.t))} <a href="/forgot">{state.t.askAgain}</a>.
       </p>,
     );
   });
@@ -83,7 +83,7 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (!(err instanceof AccountError)) throw err;
       return badResetLink(reply, state, err);
     }
-    return page(reply, 200, state, "Choose a new password", <ResetForm token={req.params.token} csrf={state.csrf} />);
+    return page(reply, 200, state, state.t.titleChooseNewPassword, <ResetForm token={req.params.token} csrf={state.csrf} />);
   });
 
   app.post<{ Params: { token: string } }>("/reset/:token", async (req, reply) => {
@@ -94,7 +94,7 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
       if (!(err instanceof AccountError)) throw err;
       const state = await pageState(req, reply, ctx);
       if (err.code === "invalid_input") {
-        return page(reply, 422, state, "Choose a new password", <ResetForm token={req.params.token} csrf={state.csrf} errors={err.fields} />);
+        return page(reply, 422, state, state.t.titleChooseNewPassword, <ResetForm token={req.params.token} csrf={state.csrf} errors={err.fields} />);
       }
       return badResetLink(reply, state, err);
     }

@@ -1,24 +1,25 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
+import { AccountError, messageOf, type FieldErrors } from "../../accounts/errors.ts";
 import { guardedAddressFix, guardedRegister, guardedResend } from "../guarded.ts";
 import { applyErrorHeaders, auditRateLimited, formFields, rememberNext, takeNext, viewerOf, type WebContext } from "../http.ts";
 import { safeNext, withNext } from "../redirects.ts";
-import { Alert, CsrfField, ErrorSummary, Field } from "../views/layout.tsx";
+import { Alert, CsrfField, ErrorSummary, Field, useT } from "../views/layout.tsx";
 import { humanDuration } from "../views/time.ts";
 import { page, pageState, toLogin, type PageState } from "./common.tsx";
 
 function RegisterForm({ csrf, next, email = "", errors = {} }: { csrf: string; next: string; email?: string; errors?: FieldErrors }) {
+  const t = useT();
   return (
     <form method="post" action="/register" novalidate>
       <ErrorSummary errors={errors} />
       <CsrfField token={csrf} />
       {next !== "/" ? <input type="hidden" name="next" value={next} /> : null}
-      <Field label="Email" name="email" type="email" value={email} error={errors.email} autocomplete="email" />
-      <Field label="Password" name="password" type="password" error={errors.password} autocomplete="new-password" hint="At least 8 characters; avoid common passwords." />
-      <Field label="Repeat the password" name="confirm" type="password" error={errors.confirm} autocomplete="new-password" />
-      <button type="submit">Create account</button>
+      <Field label={t.fieldEmail} name="email" type="email" value={email} error={errors.email} autocomplete="email" />
+      <Field label={t.fieldPassword} name="password" type="password" error={errors.password} autocomplete="new-password" hint={t.passwordHint} />
+      <Field label={t.fieldRepeatPassword} name="confirm" type="password" error={errors.confirm} autocomplete="new-password" />
+      <button type="submit">{t.createAccount}</button>
       <p>
-        Already have an account? <a href={withNext("/login", next)}>Sign in</a>.
+        {t.alreadyHaveAccount} <a href={withNext("/login", next)}>{t.signIn}</a>.
       </p>
     </form>
   );
@@ -40,36 +41,37 @@ export interface UnconfirmedProps {
 /** "Check your inbox": the address, the code field, resend, and a no-JS way on. */
 export function renderUnconfirmed(reply: FastifyReply, status: number, { state, error, retryAfter, fix }: UnconfirmedProps) {
   const wait = retryAfter ?? 0;
+  const { t } = state;
   return page(
     reply,
     status,
     state,
-    "Check your inbox",
+    t.titleCheckInbox,
     <>
       {error ? <Alert>{error}</Alert> : null}
       <p>
-        We sent a confirmation email to <strong>{state.viewer?.email}</strong>. Open the link in it (on any device), or
-        type the code from it here:
+        {t.unconfirmedSentBefore} <strong>{state.viewer?.email}</strong>
+        {t.unconfirmedSentAfter}
       </p>
       <form method="post" action="/confirm">
         <CsrfField token={state.csrf} />
-        <Field label="Confirmation code" name="code" autocomplete="one-time-code" hint="8 characters, like ABCD-EFGH" />
-        <button type="submit">Confirm</button>
+        <Field label={t.fieldConfirmationCode} name="code" autocomplete="one-time-code" hint={t.codeHint} />
+        <button type="submit">{t.confirmButton}</button>
       </form>
       <p>
-        <a href="/profile">I've confirmed — continue</a>
+        <a href="/profile">{t.iveConfirmed}</a>
       </p>
       <form method="post" action="/resend">
         <CsrfField token={state.csrf} />
         <p>
-          No email? Check your spam folder, then{" "}
+          {t.noEmail}{" "}
           <button type="submit" data-wait disabled={wait > 0}>
-            send it again
+            {t.sendAgain}
             {wait > 0 ? (
               <>
                 {" "}
-                <span data-countdown={wait} data-format="(in %)" data-done="">
-                  (in {humanDuration(wait)})
+                <span data-countdown={wait} data-format={t.countdownFormat} data-done="">
+                  {t.inWait(humanDuration(wait, t))}
                 </span>
               </>
             ) : null}
@@ -77,13 +79,13 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
         </p>
       </form>
       <details open={fix ? true : undefined}>
-        <summary>Wrong address?</summary>
+        <summary>{t.wrongAddress}</summary>
         <form method="post" action="/unconfirmed/email" novalidate>
           <ErrorSummary errors={fix?.errors} />
           <CsrfField token={state.csrf} />
-          <Field label="Correct email address" name="email" type="email" value={fix?.email} error={fix?.errors.email} autocomplete="email" />
-          <Field label="Your password" name="current_password" type="password" error={fix?.errors.current_password} autocomplete="current-password" />
-          <button type="submit">Use this address</button>
+          <Field label={t.fieldCorrectEmail} name="email" type="email" value={fix?.email} error={fix?.errors.email} autocomplete="email" />
+          <Field label={t.fieldYourPassword} name="current_password" type="password" error={fix?.errors.current_password} autocomplete="current-password" />
+          <button type="submit">{t.useThisAddress}</button>
         </form>
       </details>
     </>,
@@ -97,7 +99,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
   app.get("/register", async (req, reply) => {
     const state = await pageState(req, reply, ctx);
     const next = safeNext(deps.config, (req.query as Record<string, unknown>).next);
-    return page(reply, 200, state, "Create an account", <RegisterForm csrf={state.csrf} next={next} />);
+    return page(reply, 200, state, state.t.createAnAccount, <RegisterForm csrf={state.csrf} next={next} />);
   });
 
   app.post("/register", async (req, reply) => {
@@ -112,7 +114,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
       const state = await pageState(req, reply, ctx);
-      return page(reply, 422, state, "Create an account", <RegisterForm csrf={state.csrf} next={next} email={email} errors={err.fields} />);
+      return page(reply, 422, state, state.t.createAnAccount, <RegisterForm csrf={state.csrf} next={next} email={email} errors={err.fields} />);
     }
   });
 
@@ -144,7 +146,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
       applyErrorHeaders(reply, err);
       await auditRateLimited(req, deps);
       const state = await pageState(req, reply, ctx);
-      return renderUnconfirmed(reply, 429, { state, error: err.message, retryAfter: err.retryAfter });
+      return renderUnconfirmed(reply, 429, { state, error: messageOf(err, state.t), retryAfter: err.retryAfter });
     }
     return reply.redirect("/unconfirmed", 303);
   });

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from "fastify";
 import { listSessions, revokeSession } from "../../accounts/sessions.ts";
-import { formatTime } from "../../mail/message.tsx";
 import { clearSessionCookie, clientInfo, type WebContext } from "../http.ts";
 import { CsrfField } from "../views/layout.tsx";
 import { summariseUserAgent } from "../views/user-agent.ts";
@@ -14,22 +13,23 @@ export function sessionRoutes(app: FastifyInstance, ctx: WebContext): void {
     const gate = await confirmedViewer(req, reply, ctx, "/sessions");
     if (gate.redirect) return gate.redirect;
     const sessions = await listSessions(deps, gate.state.viewer);
+    const { t } = gate.state;
     return page(
       reply,
       200,
       gate.state,
-      "Signed-in devices",
+      t.titleDevices,
       <>
-        <p>Revoking a device signs it out at once.</p>
+        <p>{t.revokeExplained}</p>
         <table>
           <thead>
             <tr>
-              <th>Device</th>
-              <th>IP address</th>
-              <th>Signed in</th>
-              <th>Last seen</th>
+              <th>{t.colDevice}</th>
+              <th>{t.colIp}</th>
+              <th>{t.colSignedIn}</th>
+              <th>{t.colLastSeen}</th>
               <th>
-                <span class="visually-hidden">Sign out</span>
+                <span class="visually-hidden">{t.signOut}</span>
               </th>
             </tr>
           </thead>
@@ -38,15 +38,15 @@ export function sessionRoutes(app: FastifyInstance, ctx: WebContext): void {
               <tr data-session={s.publicId}>
                 <td>
                   {summariseUserAgent(s.userAgent)}
-                  {s.current ? <strong> (this device)</strong> : null}
+                  {s.current ? <strong>{t.thisDevice}</strong> : null}
                 </td>
                 <td>{s.ip ?? "—"}</td>
-                <td>{formatTime(s.createdAt)}</td>
-                <td>{formatTime(s.lastSeenAt)}</td>
+                <td>{t.time(s.createdAt)}</td>
+                <td>{t.time(s.lastSeenAt)}</td>
                 <td>
                   <form method="post" action={`/sessions/${s.publicId}/revoke`}>
                     <CsrfField token={gate.state.csrf} />
-                    <button type="submit">{s.current ? "Sign out" : "Revoke"}</button>
+                    <button type="submit">{s.current ? t.signOut : t.revoke}</button>
                   </form>
                 </td>
               </tr>

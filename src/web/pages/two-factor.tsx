@@ -10,7 +10,7 @@ import { isReauthRequired, pendingSignIn, reauthRedirect, secondFactorMethods } 
 import { PASSKEY_SCRIPTS } from "./passkeys.tsx";
 import { Alert, CsrfField } from "../views/layout.tsx";
 import { CodeField, RecoveryCodesView, TotpSetupView } from "../views/second-factor.tsx";
-import { page, type PageState } from "./common.tsx";
+import { bareState, page, type PageState } from "./common.tsx";
 import { confirmedViewer } from "./profile.tsx";
 
 const NOTICES: Record<string, string> = {
@@ -59,7 +59,7 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!pending) return reply.redirect("/login", 303);
     const next = safeNext(deps.config, (req.query as Record<string, unknown>).next);
     const csrf = csrfToken(req, reply, deps);
-    return page(reply, 200, { viewer: null, csrf }, "Two-step sign-in", <SecondStepForm csrf={csrf} next={next} />, await scriptsFor(pending));
+    return page(reply, 200, { ...bareState(req, deps.config), csrf }, "Two-step sign-in", <SecondStepForm csrf={csrf} next={next} />, await scriptsFor(pending));
   });
 
   app.post("/login/2fa", async (req, reply) => {
@@ -78,7 +78,7 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
     }
     const csrf = csrfToken(req, reply, deps);
     const form = <SecondStepForm csrf={csrf} next={safeNext(deps.config, next)} error="That code is not right." />;
-    return page(reply, 401, { viewer: null, csrf }, "Two-step sign-in", form, await scriptsFor(pending));
+    return page(reply, 401, { ...bareState(req, deps.config), csrf }, "Two-step sign-in", form, await scriptsFor(pending));
   });
 
   // ---- the profile's second factors ----------------------------------------------------

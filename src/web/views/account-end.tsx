@@ -1,21 +1,22 @@
-import { CsrfField, Field } from "./layout.tsx";
+import { CsrfField, Field, useT } from "./layout.tsx";
 
 /** The profile page's last section: take your data with you, or delete the account. */
 export function AccountEnd({ csrf, error, email = "" }: { csrf: string; error?: string; email?: string }) {
+  const t = useT();
   return (
     <>
-      <h2>Your data</h2>
+      <h2>{t.yourData}</h2>
       <p>
         <a href="/profile/export" download>
-          Download your data (JSON)
+          {t.downloadData}
         </a>
       </p>
-      <h2>Delete your account</h2>
+      <h2>{t.deleteAccount}</h2>
       <form method="post" action="/profile/delete" novalidate>
         <CsrfField token={csrf} />
-        <p>This deletes the account, its sessions and everything of it at once. It cannot be undone.</p>
-        <Field label="Type your email address to confirm" name="email" type="email" value={email} error={error} autocomplete="off" />
-        <button type="submit">Delete my account</button>
+        <p>{t.deleteWarning}</p>
+        <Field label={t.fieldTypeEmailToConfirm} name="email" type="email" value={email} error={error} autocomplete="off" />
+        <button type="submit">{t.deleteMyAccount}</button>
       </form>
     </>
   );

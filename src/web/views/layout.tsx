@@ -1,5 +1,14 @@
-import type { ComponentChildren } from "preact";
+import { createContext, type ComponentChildren } from "preact";
+import { useContext } from "preact/hooks";
 import { isAdmin, type Viewer } from "../../accounts/sessions.ts";
+import { catalogue, LOCALES, type Catalogue, type Locale } from "../../i18n/index.ts";
+
+/** The page's catalogue, for shared components deep in a page (set by Layout). */
+export const I18n = createContext<Catalogue>(catalogue("en"));
+
+export function useT(): Catalogue {
+  return useContext(I18n);
+}
 
 export interface LayoutProps {
   readonly title: string;
@@ -8,11 +17,15 @@ export interface LayoutProps {
   readonly csrf: string;
   readonly children: ComponentChildren;
   readonly scripts?: readonly string[];
+  readonly locale: Locale;
+  /** This page's path and query: where the language switch comes back to. */
+  readonly path: string;
 }
 
-export function Layout({ title, viewer, csrf, children, scripts = [] }: LayoutProps) {
+export function Layout({ title, viewer, csrf, children, scripts = [], locale, path }: LayoutProps) {
+  const t = catalogue(locale);
   return (
-    <html lang="en">
+    <html lang={locale}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -32,29 +45,48 @@ export function Layout({ title, viewer, csrf, children, scripts = [] }: LayoutPr
             {viewer ? (
               <>
                 <span class="who">
-                  Signed in as <strong>{viewer.email}</strong>
+                  {t.signedInAs} <strong>{viewer.email}</strong>
                 </span>
-                {viewer.confirmed ? <a href="/profile">Profile</a> : <a href="/unconfirmed">Confirm your address</a>}
-                {isAdmin(viewer) ? <a href="/admin">Admin</a> : null}
+                {viewer.confirmed ? <a href="/profile">{t.navProfile}</a> : <a href="/unconfirmed">{t.navConfirmAddress}</a>}
+                {isAdmin(viewer) ? <a href="/admin">{t.navAdmin}</a> : null}
                 <form method="post" action="/logout" class="inline">
                   <CsrfField token={csrf} />
-                  <button type="submit">Sign out</button>
+                  <button type="submit">{t.signOut}</button>
                 </form>
               </>
             ) : (
               <>
-                <a href="/login">Sign in</a>
-                <a href="/register">Create account</a>
+                <a href="/login">{t.signIn}</a>
+                <a href="/register">{t.createAccount}</a>
               </>
             )}
           </nav>
         </header>
         <main>
           <h1>{title}</h1>
-          {children}
+          <I18n.Provider value={t}>{children}</I18n.Provider>
         </main>
+        <footer>
+          <LanguageSwitch locale={locale} path={path} csrf={csrf} label={t.footerLanguage} />
+        </footer>
       </body>
     </html>
+  );
+}
+
+/** One button per language, each naming itself in its own language; works without JavaScript. */
+function LanguageSwitch({ locale, path, csrf, label }: { locale: Locale; path: string; csrf: string; label: string }) {
+  if (!csrf) return null; // error pages without a CSRF token cannot post
+  return (
+    <form method="post" action="/locale" class="inline language-switch" aria-label={label}>
+      <CsrfField token={csrf} />
+      <input type="hidden" name="next" value={path} />
+      {LOCALES.map((l) => (
+        <button type="submit" name="locale" value={l} lang={l} aria-pressed={l === locale ? "true" : "false"}>
+          {catalogue(l).languageName}
+        </button>
+      ))}
+    </form>
   );
 }
 
@@ -75,7 +107,8 @@ export interface FieldProps {
 }
 
 /** A labelled input with its error message tied to it for screen readers. */
-export function Field({ label, name, id = name, type = "text", value, error, autocomplete, hint }: FieldProps) {
+export function Field({ label, name, id = name, type = "text", value, error: english, autocomplete, hint }: FieldProps) {
+  const error = english === undefined ? undefined : useT().flowMessage(english);
   const described = error ? `${id}-error` : hint ? `${id}-hint` : undefined;
   return (
     <p class={error ? "field invalid" : "field"}>
@@ -118,13 +151,14 @@ export function Alert({ kind = "error", children }: { kind?: "error" | "info"; c
 export function ErrorSummary({ errors, ids = {} }: { errors: Readonly<Record<string, string | undefined>> | undefined; ids?: Readonly<Record<string, string>> }) {
   const entries = Object.entries(errors ?? {}).filter((e): e is [string, string] => typeof e[1] === "string");
   if (entries.length === 0) return null;
+  const t = useT();
   return (
     <div class="error-summary" role="alert" aria-labelledby="error-summary-title" tabindex={-1} autofocus>
-      <h2 id="error-summary-title">There is a problem</h2>
+      <h2 id="error-summary-title">{t.errorSummaryTitle}</h2>
       <ul>
         {entries.map(([name, message]) => (
           <li>
-            <a href={`#${ids[name] ?? name}`}>{message}</a>
+            <a href={`#${ids[name] ?? name}`}>{t.flowMessage(message)}</a>
           </li>
         ))}
       </ul>
