@@ -13,6 +13,7 @@ import { requireFresh } from "../reauth.ts";
 import type { Viewer } from "../sessions.ts";
 import { mfaChanged, notifyOwner } from "./notify.ts";
 import { consumeChallenge, passkeyRefused, signedChallenge, storeChallenge } from "./webauthn-challenges.ts";
+import { hideExperimentalWarnings } from "../../experimental-warnings.ts";
 
 /**
  * Passkeys (WebAuthn, SPEC §9) on @simplewebauthn/server: one kind of credential (resident
@@ -24,7 +25,10 @@ const NAME_MAX = 64;
 
 /** Loaded on first use: the library and its ASN.1 stack take seconds to import on a busy machine. */
 let library: Promise<typeof import("@simplewebauthn/server")> | undefined;
-const webauthn = () => (library ??= import("@simplewebauthn/server"));
+const webauthn = () => {
+  hideExperimentalWarnings("The supports Web Crypto API method is an experimental feature", "The ML-DSA-44 Web Crypto API algorithm is an experimental feature");
+  return (library ??= import("@simplewebauthn/server"));
+};
 
 export interface PasskeySummary {
   readonly id: string;
