@@ -1,12 +1,13 @@
 import type { Deps } from "./deps.ts";
+import { listPasskeys } from "./second-factor/passkeys.ts";
 import { liveSessions } from "./sessions.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
  * The account's own data as JSON (`GET /profile/export`, `GET /api/v1/me/export`): the account,
- * its sessions and its audit events (passkey names join once passkeys exist, SPEC §3). Never a
- * password hash, token, code or session id.
+ * its sessions, its audit events and its passkeys by name (SPEC §3). Never a password hash, token,
+ * code, session id or credential.
  */
 export async function exportAccount(deps: Pick<Deps, "db" | "clock" | "config">, userId: string) {
   const user = await deps.db.kysely
@@ -21,6 +22,7 @@ export async function exportAccount(deps: Pick<Deps, "db" | "clock" | "config">,
     .where("user_id", "=", userId)
     .orderBy("created_at", "desc")
     .execute();
+  const passkeys = await listPasskeys(deps, userId);
   return {
     exported_at: iso(deps.clock.now()),
     account: {
@@ -38,6 +40,7 @@ export async function exportAccount(deps: Pick<Deps, "db" | "clock" | "config">,
       ip: s.ip,
       user_agent: s.user_agent,
     })),
+    passkeys: passkeys.map((p) => ({ name: p.name, created_at: iso(p.createdAt), last_used_at: iso(p.lastUsedAt), synced: p.synced })),
     audit_events: events.map((e) => ({ type: e.type, outcome: e.outcome, at: iso(e.created_at), ip: e.ip, user_agent: e.user_agent })),
   };
 }

@@ -101,15 +101,18 @@ for (const dialect of await testDialects()) {
       const { kysely } = app.service.deps.db;
       const user = await kysely.selectFrom("users").selectAll().where("email_canonical", "=", "exporter@example.com").executeTakeFirstOrThrow();
       const sessions = await kysely.selectFrom("sessions").selectAll().where("user_id", "=", user.id).execute();
+      await kysely.insertInto("passkeys").values({ id: "pk-export", user_id: user.id, credential_id: "cred-export-secret", public_key: "pub-export-secret", counter: 0, transports: null, backup_eligible: 1, backed_up: 1, name: "Work laptop", created_at: 0, last_used_at: null }).execute();
       for (const path of ["/profile/export", "/api/v1/me/export"]) {
         const res = await browser.get(path);
         assert.equal(res.status, 200, path);
         assert.match(res.headers.get("content-type") ?? "", /^application\/json/);
         assert.match(res.headers.get("content-disposition") ?? "", /^attachment/);
-        const data = res.json<{ account: { email: string }; sessions: unknown[]; audit_events: { type: string }[] }>();
+        const data = res.json<{ account: { email: string }; sessions: unknown[]; passkeys: { name: string }[]; audit_events: { type: string }[] }>();
         assert.equal(data.account.email, "exporter@example.com");
         assert.ok(data.sessions.length >= 1);
         assert.ok(data.audit_events.some((e) => e.type === "register"));
+        assert.deepEqual(data.passkeys.map((p) => p.name), ["Work laptop"], `${path}: passkeys by name`);
+        assert.ok(!res.text.includes("cred-export-secret") && !res.text.includes("pub-export-secret"), `${path}: no credential`);
         assert.ok(!res.text.includes(user.password_hash) && !/argon2/.test(res.text), `${path}: no password hash`);
         assert.ok(!res.text.includes(browser.session!) && !res.text.includes(sha256(browser.session!)), `${path}: no session id`);
         for (const s of sessions) assert.ok(!res.text.includes(s.public_id) && !res.text.includes(s.id_hash), `${path}: no session handle`);
