@@ -3,7 +3,7 @@
  * For trying a change before the full `npm run bench` (which is what the README reports).
  *
  *   node --import tsx bench/try.ts [--db sqlite|postgres] [--path /profile ...] [--seconds 5] [--runs 3]
- *                                  [--dist DIR ...] [--cpu-prof]
+ *                                  [--dist DIR ...] [--cpu-prof] [--header "name: value" ...]
  *
  * Starts `node DIST/cli.js serve` for each --dist (default: this checkout's dist; pass a second
  * build, e.g. one made with `git worktree`, to compare two versions side by side), signs in a
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     runs: { type: "string", default: "3" },
     dist: { type: "string", multiple: true },
     "cpu-prof": { type: "boolean", default: false },
+    header: { type: "string", multiple: true },
   },
 });
 
@@ -41,6 +42,8 @@ requireWrk();
 const paths = args.path ?? ["/profile"];
 const dists = (args.dist ?? ["dist"]).map((d) => resolve(d));
 const seconds = Number(args.seconds);
+// Extra request headers, e.g. the forwarded ones the verify route reads (its host is REDIRECT_HOSTS').
+const extra = Object.fromEntries((args.header ?? []).map((h) => [h.slice(0, h.indexOf(":")).trim().toLowerCase(), h.slice(h.indexOf(":") + 1).trim()]));
 const dir = { path: mkdtempSync(join(tmpdir(), "latchkey-try-")) };
 const sink = await new BenchSink().start();
 const secretKey = randomBytes(32).toString("base64url");
@@ -54,11 +57,11 @@ try {
     databases.push(database);
     const app = await startApp(dir, { name: `try-${i}`, databaseUrl: database.url, smtpUrl: sink.url, secretKey, cli: join(dist, "cli.js"), nodeFlags: args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", join(dir.path, `prof-${i}`)] : [] });
     const cookie = await signedInUser(app.baseUrl, sink, `try-${i}@example.com`);
-    for (const path of paths) await expectStatus(app.baseUrl + path, 200, { headers: { cookie } });
+    for (const path of paths) await expectStatus(app.baseUrl + path, 200, { headers: { ...extra, cookie } });
     apps.push({ dist, app, cookie });
   }
   const load = (a: (typeof apps)[number], path: string, s: number) =>
-    withCpu(a.app.pid, () => wrk({ url: a.app.baseUrl + path, seconds: s, connections: PAGE_CONNECTIONS, headers: { cookie: a.cookie } }));
+    withCpu(a.app.pid, () => wrk({ url: a.app.baseUrl + path, seconds: s, connections: PAGE_CONNECTIONS, headers: { ...extra, cookie: a.cookie } }));
   for (const a of apps) for (const path of paths) await load(a, path, 2); // warm-up
   const configs = Object.fromEntries(apps.flatMap((a, i) => paths.map((path) => [`${i} ${path}`, () => load(a, path, seconds)])));
   const results = await alternate(Number(args.runs), configs);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hash, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 
 /**
  * Keys derived from SECRET_KEY, one per use, so a key leaked from one use (say, a CSRF token
@@ -40,7 +40,8 @@ export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 
 /** SHA-256, hex: how link tokens and session ids are stored (synchronous; no thread pool). */
 export function sha256(value: string): string {
-  return createHash("sha256").update(value).digest("hex");
+  // The one-shot crypto.hash: behind every signed-in request, and about twice as fast as createHash.
+  return hash("sha256", value, "hex");
 }
 
 export function hmac(key: Buffer, value: string): string {

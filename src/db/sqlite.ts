@@ -91,7 +91,7 @@ function loadNodeSqlite(): NodeSqliteModule | null {
 function fromNodeSqlite(database: NodeDatabaseSync): SqliteConnection {
   return {
     engine: "node:sqlite",
-    prepare: (sql) => new NodeStatement(database.prepare(sql)),
+    prepare: (sql) => nodeStatement(database.prepare(sql)),
     exec: (sql) => database.exec(sql),
     get inTransaction() {
       return database.isTransaction!;
@@ -100,43 +100,73 @@ function fromNodeSqlite(database: NodeDatabaseSync): SqliteConnection {
   };
 }
 
+/** What both engines' statements do when asked for rows as arrays. */
+interface ArrayStatement {
+  readonly names: readonly string[];
+  all(parameters: readonly unknown[]): unknown[][];
+  run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint };
+  iterate(parameters: readonly unknown[]): IterableIterator<unknown[]>;
+}
+
 /**
- * node:sqlite takes parameters as arguments (Kysely hands over one array). Its rows come back as
- * arrays and are made into plain objects here: its own row objects have a null prototype (unlike
- * better-sqlite3's and pg's), and building them from arrays is faster than copying those
- * (1.1 µs against 2.6 µs for a six-column row on Node 24; bench/sqlite-engines.ts).
+ * Rows come back from either engine as arrays and are made into plain objects here. The engines'
+ * own row objects cost more: better-sqlite3 makes each column name a V8 string again on every row
+ * (the session lookup behind every signed-in request: 17 columns, about 30 µs of a verify
+ * request's 140 on Node 20), and node:sqlite's have a null prototype (unlike pg's) and are slower
+ * to copy (1.1 µs against 2.6 µs for a six-column row on Node 24; bench/sqlite-engines.ts).
  */
-class NodeStatement implements SqliteStatement {
+class RowStatement implements SqliteStatement {
   readonly reader: boolean;
-  private readonly names: string[];
-  constructor(private readonly statement: NodeStatementSync) {
-    this.names = statement.columns().map((column) => column.name);
-    this.reader = this.names.length > 0;
-    statement.setReturnArrays!(true);
+  constructor(private readonly statement: ArrayStatement) {
+    this.reader = statement.names.length > 0;
   }
   all(parameters: readonly unknown[]) {
-    const rows = this.statement.all(...parameters);
+    const rows: unknown[] = this.statement.all(parameters);
     for (let i = 0; i < rows.length; i++) rows[i] = this.row(rows[i] as unknown[]);
     return rows;
   }
   run(parameters: readonly unknown[]) {
-    return this.statement.run(...parameters);
+    return this.statement.run(parameters);
   }
   *iterate(parameters: readonly unknown[]) {
-    for (const values of this.statement.iterate(...parameters)) yield this.row(values as unknown[]);
+    for (const values of this.statement.iterate(parameters)) yield this.row(values);
   }
   private row(values: unknown[]): Record<string, unknown> {
+    const { names } = this.statement;
     const row: Record<string, unknown> = {};
-    for (let i = 0; i < this.names.length; i++) row[this.names[i]!] = values[i];
+    for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
     return row;
   }
+}
+
+/** node:sqlite takes parameters as arguments (Kysely hands over one array). */
+function nodeStatement(statement: NodeStatementSync): SqliteStatement {
+  const names = statement.columns().map((column) => column.name);
+  statement.setReturnArrays!(true);
+  return new RowStatement({
+    names,
+    all: (parameters) => statement.all(...parameters) as unknown[][],
+    run: (parameters) => statement.run(...parameters),
+    iterate: (parameters) => statement.iterate(...parameters) as IterableIterator<unknown[]>,
+  });
+}
+
+/** better-sqlite3 binds an array as positional values; raw mode is its rows as arrays (readers only). */
+function betterStatement(statement: import("better-sqlite3").Statement<unknown[]>): SqliteStatement {
+  const names = statement.reader ? statement.columns().map((column) => column.name) : [];
+  if (statement.reader) statement.raw(true);
+  return new RowStatement({
+    names,
+    all: (parameters) => statement.all(parameters) as unknown[][],
+    run: (parameters) => statement.run(parameters),
+    iterate: (parameters) => statement.iterate(parameters) as IterableIterator<unknown[]>,
+  });
 }
 
 function fromBetterSqlite(database: import("better-sqlite3").Database): SqliteConnection {
   return {
     engine: "better-sqlite3",
-    // better-sqlite3's statements already have this shape (an array binds as positional values).
-    prepare: (sql) => database.prepare(sql) as unknown as SqliteStatement,
+    prepare: (sql) => betterStatement(database.prepare(sql)),
     exec: (sql) => void database.exec(sql),
     get inTransaction() {
       return database.inTransaction;

@@ -1,7 +1,7 @@
 import formbody from "@fastify/formbody";
 import cookie from "@fastify/cookie";
 import helmet from "helmet";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import type { Deps } from "../accounts/deps.ts";
 import type { Config } from "../config.ts";
@@ -26,7 +26,7 @@ import { twoFactorRoutes } from "./pages/two-factor.tsx";
 import { pendingSignInGate } from "./second-step.ts";
 import { apiRoutes } from "./api/routes.ts";
 import { sendError } from "./api/respond.ts";
-import { forwardAuthRoutes } from "./forward-auth.ts";
+import { forwardAuthRoutes, type VerifyHandler } from "./forward-auth.ts";
 import { createRateLimits, NO_LIMITS, type Rules } from "./rate-limits.ts";
 import { registerStatic } from "./static.ts";
 import { Alert } from "./views/layout.tsx";
@@ -89,14 +89,24 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // on the request (measured: per-request @fastify/helmet cost /healthz 11.4k → 20.1k req/s,
   // and applying helmet's output instead of running its middleware another ~10 %).
   const defaultHeaders = { ...securityHeaders(config), "cache-control": "no-store" };
+  // The verify routes answer on node:http before fastify's router (web/forward-auth.ts).
+  let verify: VerifyHandler = () => false;
+  const timeouts = { connectionTimeout: 30_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 };
   const app = Fastify({
     loggerInstance: opts.logger,
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
     // Deliberate socket limits: a slow client cannot hold a connection open for long.
-    connectionTimeout: 30_000,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 5_000,
+    ...timeouts,
+    // What fastify's own server would be, with the verify routes in front; fastify applies
+    // the timeouts only to a server it makes itself.
+    serverFactory: (handler) => {
+      const server = createServer((req, res) => verify(req, res) || handler(req, res));
+      server.keepAliveTimeout = timeouts.keepAliveTimeout;
+      server.requestTimeout = timeouts.requestTimeout;
+      server.setTimeout(timeouts.connectionTimeout);
+      return server;
+    },
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
     // The router answers a malformed (%ZZ) or over-long path before any hook runs: give those
@@ -116,9 +126,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: BODY_LIMIT });
-  app.addHook("onRequest", (req, reply, done) => {
-    // The verify routes answer a proxy, not a browser page: they set their own few headers.
-    if (req.url.startsWith("/api/authz/")) return done();
+  app.addHook("onRequest", (_req, reply, done) => {
     reply.headers(defaultHeaders);
     done();
   });
@@ -148,7 +156,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   reauthRoutes(app, ctx);
   passkeyRoutes(app, ctx);
   apiRoutes(app, ctx);
-  await forwardAuthRoutes(app, ctx);
+  verify = await forwardAuthRoutes(app, ctx, opts.logger);
   if (config.devMailbox) devMailRoutes(app, ctx);
 
   app.setNotFoundHandler(async (req, reply) => {

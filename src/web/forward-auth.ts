@@ -1,10 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { catalogueMessage, type ErrorCode } from "../accounts/errors.ts";
+import { lookupSession, type Viewer } from "../accounts/sessions.ts";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { catalogue } from "../i18n/index.ts";
 import { createAssertionSigner, type AssertionSigner } from "../authz/assertion.ts";
 import { trustedCallers } from "../authz/callers.ts";
 import { verdict } from "../authz/verdict.ts";
-import { viewerOf, type WebContext } from "./http.ts";
+import { cookieName, DATABASE_RETRY_AFTER, type WebContext } from "./http.ts";
 import { guardedHost, withNext } from "./redirects.ts";
 
 /** Every verify answer: never cached, never a cookie (SPEC §7). */
@@ -13,13 +17,22 @@ const METHOD = /^[A-Z]{1,20}$/;
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
 type Route = "forward-auth" | "auth-request";
+const ROUTES = new Map<string, Route>([
+  ["/api/authz/forward-auth", "forward-auth"],
+  ["/api/authz/auth-request", "auth-request"],
+]);
+
+/** Answers one request if it is for a verify route; false leaves it to the app's router. */
+export type VerifyHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 /**
  * The reverse-proxy verify routes (SPEC §7): `forward-auth` for Traefik and Caddy,
- * `auth-request` for nginx. Every request of a protected app comes through here, so it is one
- * session lookup, the pure verdict (authz/verdict.ts) and a few headers: no page, no CSRF.
+ * `auth-request` for nginx. Every request of a protected app comes through here, so they are
+ * answered on node:http ahead of fastify's router and hooks (decision 015): one session
+ * lookup, the pure verdict (authz/verdict.ts) and a few headers; no page, no CSRF, no log line.
+ * The JWKS that verifies their assertions is an ordinary route.
  */
-export async function forwardAuthRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
+export async function forwardAuthRoutes(app: FastifyInstance, ctx: WebContext, log: FastifyBaseLogger): Promise<VerifyHandler> {
   const { deps } = ctx;
   const { config } = deps;
   const signer = await createAssertionSigner({ seed: deps.keys.assertion, issuer: config.baseUrl, clock: deps.clock });
@@ -29,36 +42,61 @@ export async function forwardAuthRoutes(app: FastifyInstance, ctx: WebContext): 
     return reply.header("cache-control", "public, max-age=300").send(signer.jwks);
   });
 
-  const trusted = trustedCallers(config.trustProxy);
+  const trustedAddress = trustedCallers(config.trustProxy);
+  // A proxy keeps its connections open: the peer is checked once per connection, not per request.
+  const trustedSockets = new WeakMap<Socket, boolean>();
+  const trusted = (socket: Socket) => {
+    let yes = trustedSockets.get(socket);
+    if (yes === undefined) trustedSockets.set(socket, (yes = trustedAddress(socket.remoteAddress)));
+    return yes;
+  };
   const loginUrl = `${config.baseUrl}/login`;
   const unconfirmedUrl = `${config.baseUrl}/unconfirmed`;
+  const sessionCookie = cookieName(deps, "session");
+  let closing = false;
+  app.addHook("preClose", async () => void (closing = true));
 
-  for (const route of ["forward-auth", "auth-request"] as const) {
-    // GET routes answer HEAD too (fastify's exposeHeadRoutes). No request log lines at info:
-    // the proxy logs every request of the app already, and this runs for each of them.
-    app.get(`/api/authz/${route}`, { logLevel: "warn" }, async (req, reply) => {
-      reply.headers(NO_STORE);
-      if (!config.forwardAuth) return fail(reply, 404, "not_found");
-      // The socket's peer, never X-Forwarded-For: only a trusted proxy may name the protected URL.
-      if (!trusted(req.socket.remoteAddress)) return fail(reply, 403, "forbidden");
-      const target = protectedRequest(route, req);
-      if (!target) return fail(reply, 400, "invalid_input", "The protected URL could not be read from the forwarded headers.");
-      if (!guardedHost(config, target.url)) return fail(reply, 400, "invalid_input", "The protected URL's host is not one Latchkey guards (REDIRECT_HOSTS).");
+  async function answer(route: Route, query: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!config.forwardAuth) return fail(res, 404, "not_found");
+    if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "invalid_input", "Only GET and HEAD are answered here.", { allow: "GET, HEAD" });
+    if (closing) return fail(res, 503, "unavailable", undefined, { connection: "close" });
+    // The socket's peer, never X-Forwarded-For: only a trusted proxy may name the protected URL.
+    if (!trusted(req.socket)) return fail(res, 403, "forbidden");
+    const target = protectedRequest(route, req);
+    if (!target) return fail(res, 400, "invalid_input", "The protected URL could not be read from the forwarded headers.");
+    if (!guardedHost(config, target.url)) return fail(res, 400, "invalid_input", "The protected URL's host is not one Latchkey guards (REDIRECT_HOSTS).");
 
-      const viewer = await viewerOf(req, deps);
-      const requireAdmin = (req.query as Record<string, unknown>).require === "admin";
-      switch (verdict(viewer, { requireAdmin })) {
-        case "allow":
-          return allow(reply, signer, viewer!, target.url);
-        case "forbidden":
-          return fail(reply, 403, "forbidden");
-        case "sign-in":
-          return refuse(route, reply, target, withNext(loginUrl, target.url.href), 401, "unauthenticated");
-        case "confirm":
-          return refuse(route, reply, target, withNext(unconfirmedUrl, target.url.href), 403, "email_unconfirmed");
-      }
-    });
+    const cookies = req.headers.cookie;
+    const viewer = await lookupSession(deps, cookies ? app.parseCookie(cookies)[sessionCookie] : undefined);
+    const requireAdmin = query !== "" && new URLSearchParams(query).getAll("require").join() === "admin";
+    switch (verdict(viewer, { requireAdmin })) {
+      case "allow":
+        return allow(res, signer, viewer!, target.url);
+      case "forbidden":
+        return fail(res, 403, "forbidden");
+      case "sign-in":
+        return refuse(route, res, target, withNext(loginUrl, target.url.href), 401, "unauthenticated");
+      case "confirm":
+        return refuse(route, res, target, withNext(unconfirmedUrl, target.url.href), 403, "email_unconfirmed");
+    }
   }
+
+  return (req, res) => {
+    const url = req.url ?? "";
+    const q = url.indexOf("?");
+    const route = ROUTES.get(q < 0 ? url : url.slice(0, q));
+    if (!route) return false;
+    answer(route, q < 0 ? "" : url.slice(q + 1), req, res).catch((err: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (isDatabaseUnavailable(err)) {
+        log.warn({ err }, "database unavailable");
+        return fail(res, 503, "unavailable", undefined, { "retry-after": String(DATABASE_RETRY_AFTER) });
+      }
+      log.error({ err, url: q < 0 ? url : url.slice(0, q) }, "unhandled error in a verify route");
+      fail(res, 500, "internal");
+    });
+    return true;
+  };
 }
 
 interface ProtectedRequest {
@@ -68,8 +106,8 @@ interface ProtectedRequest {
 }
 
 /** The protected request as the proxy describes it; null when that cannot be read. */
-function protectedRequest(route: Route, req: FastifyRequest): ProtectedRequest | null {
-  const h = req.headers;
+function protectedRequest(route: Route, req: IncomingMessage): ProtectedRequest | null {
+  const h: IncomingHttpHeaders = req.headers;
   let href: string;
   let method: string | string[] | undefined;
   if (route === "auth-request") {
@@ -94,7 +132,7 @@ function protectedRequest(route: Route, req: FastifyRequest): ProtectedRequest |
   return { url, navigation };
 }
 
-async function allow(reply: FastifyReply, signer: AssertionSigner, viewer: NonNullable<Awaited<ReturnType<typeof viewerOf>>>, url: URL) {
+async function allow(res: ServerResponse, signer: AssertionSigner, viewer: Viewer, url: URL): Promise<void> {
   const email = headerSafe(viewer.email);
   const groups = viewer.admin ? "admin" : "";
   const assertion = await signer.sign({
@@ -107,18 +145,18 @@ async function allow(reply: FastifyReply, signer: AssertionSigner, viewer: NonNu
   });
   // Every header on every 200, Remote-Groups too when empty: Caddy 2.6's copy_headers would
   // otherwise hand the app the literal placeholder (or a client's own header) instead.
-  return reply
-    .headers({
-      "remote-user": viewer.userId,
-      "remote-email": email,
-      "remote-groups": groups,
-      "x-auth-request-user": viewer.userId,
-      "x-auth-request-email": email,
-      "x-auth-request-groups": groups,
-      "latchkey-assertion": assertion,
-    })
-    .code(200)
-    .send();
+  res.writeHead(200, {
+    ...NO_STORE,
+    "content-length": "0",
+    "remote-user": viewer.userId,
+    "remote-email": email,
+    "remote-groups": groups,
+    "x-auth-request-user": viewer.userId,
+    "x-auth-request-email": email,
+    "x-auth-request-groups": groups,
+    "latchkey-assertion": assertion,
+  });
+  res.end();
 }
 
 /**
@@ -126,17 +164,18 @@ async function allow(reply: FastifyReply, signer: AssertionSigner, viewer: NonNu
  * redirect from auth_request (any status but 2xx/401/403 becomes a 500), so auth-request
  * answers 401 with the same Location and the documented config turns it into a 302.
  */
-function refuse(route: Route, reply: FastifyReply, target: ProtectedRequest, location: string, status: 401 | 403, code: ErrorCode) {
-  if (target.navigation) {
-    reply.header("location", location);
-    if (route === "forward-auth") return reply.code(302).send();
-    return fail(reply, 401, code);
-  }
-  return fail(reply, status, code);
+function refuse(route: Route, res: ServerResponse, target: ProtectedRequest, location: string, status: 401 | 403, code: ErrorCode): void {
+  if (!target.navigation) return fail(res, status, code);
+  if (route === "auth-request") return fail(res, 401, code, undefined, { location });
+  res.writeHead(302, { ...NO_STORE, location, "content-length": "0" });
+  res.end();
 }
 
-function fail(reply: FastifyReply, status: number, code: ErrorCode, message: string = catalogueMessage(code, catalogue("en"))) {
-  return reply.code(status).type("application/json; charset=utf-8").send({ error: { code, message } });
+/** A JSON error (as the API's), in English: the proxy's caller is a program. */
+function fail(res: ServerResponse, status: number, code: ErrorCode, message: string = catalogueMessage(code, catalogue("en")), headers: Record<string, string> = {}): void {
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, { ...NO_STORE, ...headers, "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)) });
+  res.end(res.req.method === "HEAD" ? undefined : body);
 }
 
 /**
