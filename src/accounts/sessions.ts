@@ -178,7 +178,9 @@ async function lookupAnySession(deps: SessionDeps, cookieValue: string | undefin
       confirmed: false,
       admin: false,
       sessionHash: idHash,
-      ...sessionFields(row),
+      sessionId: row.public_id,
+      sessionCreatedAt: row.created_at,
+      sessionExpiresAt: row.expires_at,
       signupAttempt: true,
       registeredOn: row.created_at,
       confirmedOn: null,
@@ -195,7 +197,9 @@ async function lookupAnySession(deps: SessionDeps, cookieValue: string | undefin
     confirmed: row.confirmed === 1,
     admin: row.admin === 1,
     sessionHash: idHash,
-    ...sessionFields(row),
+    sessionId: row.public_id,
+    sessionCreatedAt: row.created_at,
+    sessionExpiresAt: row.expires_at,
     signupAttempt: false,
     registeredOn: row.registered_on,
     confirmedOn: row.confirmed_on,
@@ -205,10 +209,6 @@ async function lookupAnySession(deps: SessionDeps, cookieValue: string | undefin
     locale: row.locale,
     mfaPending: row.mfa_pending === 1,
   };
-}
-
-function sessionFields(row: { public_id: string; created_at: number; expires_at: number }) {
-  return { sessionId: row.public_id, sessionCreatedAt: row.created_at, sessionExpiresAt: row.expires_at };
 }
 
 /** Housekeeping: sessions past their absolute or idle expiry (they already count as none). */

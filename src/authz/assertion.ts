@@ -25,8 +25,11 @@ export interface AssertionClaims {
 }
 
 export interface AssertionSigner {
-  /** A JWT (EdDSA) stating who is signed in, for the app at `aud`. */
-  sign(claims: AssertionClaims): Promise<string>;
+  /**
+   * A JWT (EdDSA) stating who is signed in, for the app at `aud`: a string at once when one
+   * signed earlier is reused (the usual case, kept off the promise queue), else a promise.
+   */
+  sign(claims: AssertionClaims): string | Promise<string>;
   /** The public key set, served at /.well-known/jwks.json. */
   readonly jwks: { readonly keys: readonly JWK[] };
 }
@@ -44,27 +47,33 @@ export async function createAssertionSigner(o: { seed: Buffer; issuer: string; c
   const publicJwk: JWK = { kty: jwk.kty!, crv: jwk.crv!, x: jwk.x! };
   const kid = await calculateJwkThumbprint(publicJwk);
   const key = await importJWK({ ...jwk, alg: "EdDSA" } as JWK, "EdDSA");
-  const cache = new Map<string, { token: string; reuseUntil: number }>();
+  // By session, then audience (no key string built per request).
+  const cache = new Map<string, Map<string, { token: string; reuseUntil: number; claims: AssertionClaims }>>();
+  const same = (a: AssertionClaims, b: AssertionClaims) => a.sub === b.sub && a.email === b.email && a.emailVerified === b.emailVerified && a.admin === b.admin;
+  const signNew = async (c: AssertionClaims, now: number) => {
+    const iat = Math.floor(now / 1000);
+    const token = await new SignJWT({ email: c.email, email_verified: c.emailVerified, admin: c.admin, sid: c.sid })
+      .setProtectedHeader({ alg: "EdDSA", kid, typ: "JWT" })
+      .setIssuer(o.issuer)
+      .setAudience(c.aud)
+      .setSubject(c.sub)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ASSERTION_TTL_SECONDS)
+      .sign(key);
+    if (cache.size >= CACHE_MAX) cache.clear();
+    let bySession = cache.get(c.sid);
+    if (!bySession) cache.set(c.sid, (bySession = new Map()));
+    bySession.set(c.aud, { token, reuseUntil: (iat + ASSERTION_TTL_SECONDS - REUSE_WHILE_LEFT_SECONDS) * 1000, claims: { ...c } });
+    return token;
+  };
 
   return {
     jwks: Object.freeze({ keys: Object.freeze([Object.freeze({ ...publicJwk, kid, alg: "EdDSA", use: "sig" })]) }),
-    async sign(c) {
+    sign(c) {
       const now = o.clock.now();
-      const cacheKey = `${c.sid}\n${c.aud}\n${c.sub}\n${c.email}\n${c.emailVerified}\n${c.admin}`;
-      const hit = cache.get(cacheKey);
-      if (hit && hit.reuseUntil > now) return hit.token;
-      const iat = Math.floor(now / 1000);
-      const token = await new SignJWT({ email: c.email, email_verified: c.emailVerified, admin: c.admin, sid: c.sid })
-        .setProtectedHeader({ alg: "EdDSA", kid, typ: "JWT" })
-        .setIssuer(o.issuer)
-        .setAudience(c.aud)
-        .setSubject(c.sub)
-        .setIssuedAt(iat)
-        .setExpirationTime(iat + ASSERTION_TTL_SECONDS)
-        .sign(key);
-      if (cache.size >= CACHE_MAX) cache.clear();
-      cache.set(cacheKey, { token, reuseUntil: (iat + ASSERTION_TTL_SECONDS - REUSE_WHILE_LEFT_SECONDS) * 1000 });
-      return token;
+      const hit = cache.get(c.sid)?.get(c.aud);
+      if (hit && hit.reuseUntil > now && same(hit.claims, c)) return hit.token;
+      return signNew(c, now);
     },
   };
 }

@@ -132,10 +132,8 @@ function protectedRequest(route: Route, req: IncomingMessage): ProtectedRequest 
   return { url, navigation };
 }
 
-async function allow(res: ServerResponse, signer: AssertionSigner, viewer: Viewer, url: URL): Promise<void> {
-  const email = headerSafe(viewer.email);
-  const groups = viewer.admin ? "admin" : "";
-  const assertion = await signer.sign({
+function allow(res: ServerResponse, signer: AssertionSigner, viewer: Viewer, url: URL): void | Promise<void> {
+  const assertion = signer.sign({
     sub: viewer.userId,
     email: viewer.email,
     emailVerified: viewer.confirmed,
@@ -143,19 +141,29 @@ async function allow(res: ServerResponse, signer: AssertionSigner, viewer: Viewe
     sid: viewer.sessionId,
     aud: url.origin,
   });
-  // Every header on every 200, Remote-Groups too when empty: Caddy 2.6's copy_headers would
-  // otherwise hand the app the literal placeholder (or a client's own header) instead.
-  res.writeHead(200, {
-    ...NO_STORE,
-    "content-length": "0",
-    "remote-user": viewer.userId,
-    "remote-email": email,
-    "remote-groups": groups,
-    "x-auth-request-user": viewer.userId,
-    "x-auth-request-email": email,
-    "x-auth-request-groups": groups,
-    "latchkey-assertion": assertion,
-  });
+  if (typeof assertion !== "string") return assertion.then((signed) => allowed(res, viewer, signed));
+  allowed(res, viewer, assertion);
+}
+
+/** Every header on every 200, Remote-Groups too when empty: Caddy 2.6's copy_headers would
+ * otherwise hand the app the literal placeholder (or a client's own header) instead. */
+function allowed(res: ServerResponse, viewer: Viewer, assertion: string): void {
+  const email = headerSafe(viewer.email);
+  const groups = viewer.admin ? "admin" : "";
+  // A flat list, not an object spread from NO_STORE: writeHead takes it as it is (measured with
+  // bench/try.ts: the spread object was about a fifth of a verify request's CPU).
+  res.writeHead(200, [
+    "cache-control", "no-store",
+    "x-content-type-options", "nosniff",
+    "content-length", "0",
+    "remote-user", viewer.userId,
+    "remote-email", email,
+    "remote-groups", groups,
+    "x-auth-request-user", viewer.userId,
+    "x-auth-request-email", email,
+    "x-auth-request-groups", groups,
+    "latchkey-assertion", assertion,
+  ]);
   res.end();
 }
 
