@@ -86,6 +86,9 @@ for (const dialect of await testDialects()) {
       assert.match(page.text, /<h1>Webhooks<\/h1>/);
       assert.match(page.text, /No endpoints yet/);
       for (const type of ["user.created", "user.email_confirmed", "session.revoked"]) assert.match(page.text, new RegExp(`name="events" value="${type}"`));
+      const german = await boss.get("/admin/webhooks", { "accept-language": "de" });
+      assert.match(german.text, /<h1>Webhook-Endpunkte<\/h1>/);
+      assert.match(german.text, /Zu sendende Ereignisse/);
     });
 
     test("adding shows the whsec_ secret once (201, no-store), audited; later pages, the list and the CLI never show it", async () => {
