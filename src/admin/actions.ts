@@ -10,6 +10,7 @@ import { deleteUserSessions } from "../accounts/sessions.ts";
 import { killTokens } from "../accounts/tokens.ts";
 import { retryFailedMail } from "./failed-mail.ts";
 import { removeSecondFactors } from "../accounts/second-factor/enrolment.ts";
+import { addEndpoint, removeEndpoint, type Endpoint } from "../events/endpoints.ts";
 
 /** What an admin can do to an account (SPEC §3, `POST /admin/users/:id/ACTION`). */
 export const ADMIN_ACTIONS = [
@@ -76,6 +77,27 @@ export async function retryMail(deps: Deps, outboxId: string, actor: Actor & { i
     if (!(await retryFailedMail(deps, trx, outboxId))) throw new AccountError("not_found", { message: "There is no failed mail with this id whose body is still kept." });
     await recordEvent(trx, { type: "mail_retried", userId: null, actorId: actor.id, outcome: outboxId, client: actor.client, now });
   });
+}
+
+/**
+ * `POST /admin/webhooks`: adds the endpoint (SSRF check, closed event list: WebhookRefused
+ * otherwise) and, in its transaction, the audit row with the admin as actor. The result carries
+ * the `whsec_…` secret, to be shown this once.
+ */
+export async function addWebhook(deps: Deps, input: { url: string; events: string }, actor: Actor & { id: string }): Promise<Endpoint & { secret: string }> {
+  const now = deps.clock.now();
+  return addEndpoint({ db: deps.db, key: deps.keys.webhook, allowPrivate: deps.config.webhookAllowPrivate, now }, input, (trx, endpoint) =>
+    recordEvent(trx, { type: "webhook_added", userId: null, actorId: actor.id, outcome: endpoint.id, client: actor.client, now }),
+  );
+}
+
+/** `POST /admin/webhooks/:id/delete`: the endpoint and its deliveries not yet made; audited. 404 for an unknown id. */
+export async function removeWebhook(deps: Deps, id: string, actor: Actor & { id: string }): Promise<void> {
+  const now = deps.clock.now();
+  const removed = await removeEndpoint(deps.db, id, (trx, endpoint) =>
+    recordEvent(trx, { type: "webhook_removed", userId: null, actorId: actor.id, outcome: endpoint.id, client: actor.client, now }),
+  );
+  if (!removed) throw new AccountError("not_found");
 }
 
 async function perform(deps: Deps, action: AdminAction, targetId: string, actor: Actor & { id: string }): Promise<string> {

@@ -138,7 +138,10 @@ export type AuthEventType =
   | "confirmed_by_admin"
   | "reset_sent"
   | "mfa_reset"
-  | "mail_retried";
+  | "mail_retried"
+  // Admin webhooks pages: outcome is the endpoint's id, user_id null, actor_id the admin.
+  | "webhook_added"
+  | "webhook_removed";
 
 /** Append-only. Never a password, token, session id or email body. */
 export interface AuthEventsTable {

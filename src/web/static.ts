@@ -70,6 +70,12 @@ main:has(table){max-width:52rem}
 .band-0{fill:#17347a}.band-1{fill:#2459c9}.band-2{fill:#7d9ee6}.band-3{fill:#c9d6f2}
 .key{display:inline-flex;align-items:center;gap:.3rem;margin-right:1rem;font-size:.875rem}
 .key::before{content:"";width:.8rem;height:.8rem;background:#c9d6f2}
+fieldset.events{border:1px solid var(--line);border-radius:4px;margin:0 0 1rem;padding:.5rem 1rem}
+fieldset.events.invalid{border-color:var(--error)}
+fieldset.events legend{font-weight:600}
+fieldset.events label{display:block;font-weight:400;padding:.125rem 0}
+.secret-once{border:3px solid var(--accent);background:var(--surface);padding:.75rem 1rem;margin:0 0 1.5rem}
+.secret-once h2{margin:0 0 .5rem;font-size:1.125rem}
 .key.band-0::before{background:#17347a}.key.band-1::before{background:#2459c9}.key.band-2::before{background:#7d9ee6}
 `;
 

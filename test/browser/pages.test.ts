@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { createAdmin } from "../../src/accounts/admin.ts";
+import { addEndpoint } from "../../src/events/endpoints.ts";
 import { listDevMail } from "../../src/mail/dev-mailbox.ts";
 import {
   browserSkip,
@@ -81,6 +82,9 @@ const PAGES: PageCheck[] = [
   { name: "admin: one account", who: "admin", path: () => `/admin/users/${memberId}`, screenshot: "admin-account" },
   { name: "admin: audit log", who: "admin", path: "/admin/events" },
   { name: "admin: mail", who: "admin", path: "/admin/mail" },
+  { name: "admin: webhooks", who: "admin", path: "/admin/webhooks", screenshot: "admin-webhooks" },
+  { name: "admin: webhook refused (422)", who: "admin", path: "/admin/webhooks", status: 422, then: (p) => p.locator("#url").fill("http://10.0.0.1/hook").then(() => submit(p, "/admin/webhooks")) },
+  { name: "admin: webhook added, its secret shown once", who: "admin", path: "/admin/webhooks", status: 201, then: (p) => p.locator("#url").fill("https://192.0.2.10/hook").then(() => p.getByLabel("user.deleted").check()).then(() => submit(p, "/admin/webhooks")) },
   { name: "admin: not found", who: "admin", path: "/admin/no-such-page", status: 404 },
   { name: "two-step sign-in", who: "member", path: "/profile/2fa", screenshot: "two-factor" },
   { name: "passkeys", who: "member", path: "/profile/passkeys", screenshot: "passkeys" },
@@ -95,6 +99,17 @@ const PAGES: PageCheck[] = [
   { name: "dev mailbox: raw", who: "visitor", path: () => `/dev/mail/${mailId}?view=raw` },
 ];
 
+/** An endpoint (subscribed to an event no page causes) and one delivery the worker gave up on, for /admin/webhooks. */
+async function seedWebhook(b: BrowserApp): Promise<void> {
+  const deps = b.app.service.deps;
+  const now = b.app.clock.now();
+  const endpoint = await addEndpoint({ db: deps.db, key: deps.keys.webhook, allowPrivate: true, now }, { url: "http://127.0.0.1:9/hook", events: "user.deleted" });
+  await deps.db.kysely
+    .insertInto("outbox")
+    .values({ id: `msg_seeded.${endpoint.id}`, message_id: "msg_seeded", kind: "user.deleted", payload: "{}", status: "failed", attempts: 8, created_at: now, next_attempt_at: now, endpoint_id: endpoint.id, last_error: "receiver answered 500" })
+    .execute();
+}
+
 describe("in a browser: every page, at 1280 and 390 px, with and without JavaScript", { skip, timeout: 600_000 }, () => {
   let b: BrowserApp;
   const states = {} as Record<Who, Awaited<ReturnType<import("playwright-core").BrowserContext["storageState"]>>>;
@@ -104,6 +119,7 @@ describe("in a browser: every page, at 1280 and 390 px, with and without JavaScr
     const member = await confirmedAccount(b, "member@example.com");
     memberId = (await b.app.service.deps.db.kysely.selectFrom("users").select("id").where("email_canonical", "=", "member@example.com").executeTakeFirstOrThrow()).id;
     await createAdmin(b.app.service.deps, "admin@example.com", async () => PASSWORD);
+    await seedWebhook(b);
     const admin = await b.newPage();
     await signInIn(admin, "admin@example.com");
     const unconfirmed = await b.newPage();

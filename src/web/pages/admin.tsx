@@ -6,6 +6,7 @@ import type { WebContext } from "../http.ts";
 import { adminState, FailedTable } from "./admin-common.tsx";
 import { adminOpsRoutes } from "./admin-ops.tsx";
 import { adminUserRoutes } from "./admin-users.tsx";
+import { adminWebhookRoutes } from "./admin-webhooks.tsx";
 import { page } from "./common.tsx";
 import { Scrolls } from "../views/layout.tsx";
 
@@ -38,7 +39,8 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
           <>
             <p>
               {totals.accounts} account{totals.accounts === 1 ? "" : "s"}, {totals.confirmed} confirmed ({share(totals.confirmed, totals.accounts)}).{" "}
-              <a href="/admin/users">Find an account</a> · <a href="/admin/events">Audit log</a> · <a href="/admin/mail">Email delivery</a>
+              <a href="/admin/users">Find an account</a> · <a href="/admin/events">Audit log</a> · <a href="/admin/mail">Email delivery</a> ·{" "}
+              <a href="/admin/webhooks">{gate.state.t.webhooksTitle}</a>
             </p>
             <h2>Cohorts: sign-ups and their confirmation</h2>
             <p class="switch">
@@ -66,6 +68,7 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
 
       adminUserRoutes(admin, ctx);
       adminOpsRoutes(admin, ctx);
+      adminWebhookRoutes(admin, ctx);
 
       admin.setNotFoundHandler(async (req, reply) => {
         const gate = await adminState(req, reply, ctx);
