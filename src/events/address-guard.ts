@@ -8,8 +8,18 @@ import { BlockList, isIPv4, isIPv6 } from "node:net";
  * (rebinding) cannot reach an internal service.
  */
 
-/** A webhook URL or subscription that is not accepted; the message is one line for the operator. */
-export class WebhookRefused extends Error {}
+/**
+ * A webhook URL or subscription that is not accepted; the message is one line for the operator,
+ * `reason` what a page says in its reader's language.
+ */
+export class WebhookRefused extends Error {
+  constructor(
+    message: string,
+    readonly reason: "invalid" | "unresolvable" | "private" = "invalid",
+  ) {
+    super(message);
+  }
+}
 
 export interface CheckedAddress {
   readonly address: string;
@@ -103,13 +113,13 @@ export async function checkAddress(url: URL, allowPrivate: boolean): Promise<Che
   try {
     answers = await lookup(host, { all: true, verbatim: true });
   } catch (err) {
-    throw new WebhookRefused(`${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+    throw new WebhookRefused(`${host} does not resolve (${(err as NodeJS.ErrnoException).code ?? "error"})`, "unresolvable");
   }
-  if (answers.length === 0) throw new WebhookRefused(`${host} does not resolve`);
+  if (answers.length === 0) throw new WebhookRefused(`${host} does not resolve`, "unresolvable");
   if (!allowPrivate) {
     for (const a of answers) {
       const reason = privateAddressReason(a.address);
-      if (reason) throw new WebhookRefused(`${host === a.address ? "" : `${host}: `}${reason} (set WEBHOOK_ALLOW_PRIVATE=on to allow it)`);
+      if (reason) throw new WebhookRefused(`${host === a.address ? "" : `${host}: `}${reason} (set WEBHOOK_ALLOW_PRIVATE=on to allow it)`, "private");
     }
   }
   const first = answers[0]!;

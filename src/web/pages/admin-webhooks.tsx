@@ -62,7 +62,7 @@ export function adminWebhookRoutes(admin: FastifyInstance, ctx: WebContext): voi
         return render(reply, 201, gate.state, { url: "", events: [], added });
       } catch (err) {
         if (!(err instanceof WebhookRefused)) throw err;
-        errors.url = / does not resolve/.test(err.message) ? t.webhooksUrlUnresolvable(host) : t.webhooksUrlPrivate(host);
+        errors.url = err.reason === "unresolvable" ? t.webhooksUrlUnresolvable(host) : err.reason === "private" ? t.webhooksUrlPrivate(host) : t.webhooksUrlInvalid;
       }
     }
     return render(reply, 422, gate.state, { ...form, errors });
