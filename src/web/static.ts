@@ -96,7 +96,8 @@ const UNCONFIRMED_JS = `
 
 /**
  * Counts each "try again in …" down to zero, so the visitor knows when to retry; a button
- * waiting for it (data-wait, disabled) is enabled at zero.
+ * waiting for it (data-wait, disabled) is enabled at zero. The page gives the words in its
+ * language: data-min, data-sec (units), data-format, data-done.
  */
 const COUNTDOWN_JS = `
 (function () {
@@ -112,7 +113,8 @@ const COUNTDOWN_JS = `
         if (button) button.disabled = false;
         return;
       }
-      el.textContent = (el.getAttribute("data-format") || "%").replace("%", (m ? m + " min " : "") + s + " s");
+      var min = el.getAttribute("data-min") || "min", sec = el.getAttribute("data-sec") || "s";
+      el.textContent = (el.getAttribute("data-format") || "%").replace("%", (m ? m + " " + min + " " : "") + s + " " + sec);
       left--;
       setTimeout(show, 1000);
     }
@@ -124,9 +126,13 @@ const COUNTDOWN_JS = `
 /**
  * Show/hide for password fields (progressive enhancement: without JavaScript they stay plain
  * password inputs). The button says what it will do and exposes its state with aria-pressed.
+ * Its words come from the page's <body> (data-show, data-hide, data-show-label, data-hide-label).
  */
 const PASSWORD_TOGGLE_JS = `
 (function () {
+  var d = document.body ? document.body.dataset : {};
+  var SHOW = d.show || "Show", HIDE = d.hide || "Hide";
+  var SHOW_LABEL = d.showLabel || "Show password", HIDE_LABEL = d.hideLabel || "Hide password";
   document.querySelectorAll("input[type=password]").forEach(function (input) {
     var wrap = document.createElement("span");
     wrap.className = "password";
@@ -134,16 +140,16 @@ const PASSWORD_TOGGLE_JS = `
     wrap.appendChild(input);
     var button = document.createElement("button");
     button.type = "button";
-    button.textContent = "Show";
+    button.textContent = SHOW;
     button.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-controls", input.id);
-    button.setAttribute("aria-label", "Show password");
+    button.setAttribute("aria-label", SHOW_LABEL);
     button.addEventListener("click", function () {
       var shown = input.type === "password";
       input.type = shown ? "text" : "password";
-      button.textContent = shown ? "Hide" : "Show";
+      button.textContent = shown ? HIDE : SHOW;
       button.setAttribute("aria-pressed", String(shown));
-      button.setAttribute("aria-label", shown ? "Hide password" : "Show password");
+      button.setAttribute("aria-label", shown ? HIDE_LABEL : SHOW_LABEL);
     });
     wrap.appendChild(button);
   });

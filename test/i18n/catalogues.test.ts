@@ -10,6 +10,10 @@ import { passwordProblem } from "../../src/accounts/passwords.ts";
 const SAME_IN_GERMAN = new Set<string>([
   // Shows a flow's own message; sampled with a text that is no flow message, both return it as is.
   "flowMessage",
+  // Words German uses as they are.
+  "adminStatus",
+  "devMailViewHtml",
+  "devMailViewText",
 ]);
 
 /** Sample arguments for a catalogue function, by parameter count and kind. */
