@@ -136,6 +136,9 @@ export const de: Catalogue = {
   colIp: "IP-Adresse",
   colSignedIn: "Angemeldet",
   colLastSeen: "Zuletzt aktiv",
+  uaUnknownDevice: "Unbekanntes Gerät",
+  uaUnknownBrowser: "Unbekannter Browser",
+  uaBrowserOnOs: (browser: string, os: string) => `${browser} unter ${os}`,
   thisDevice: " (dieses Gerät)",
   revoke: "Abmelden",
 

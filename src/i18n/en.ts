@@ -144,6 +144,10 @@ export const en = {
   colSignedIn: "Signed in",
   colLastSeen: "Last seen",
   thisDevice: " (this device)",
+  /** Only these words and fixed browser/OS names, never the User-Agent's own text (src/user-agent.ts). */
+  uaUnknownDevice: "Unknown device",
+  uaUnknownBrowser: "Unknown browser",
+  uaBrowserOnOs: (browser: string, os: string) => `${browser} on ${os}`,
   revoke: "Revoke",
 
   // ---- home -------------------------------------------------------------------------------

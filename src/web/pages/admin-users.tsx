@@ -226,7 +226,7 @@ function AccountPage({ account: a, csrf, flash }: { account: AccountDetail; csrf
             <tbody>
               {a.sessions.map((s) => (
                 <tr>
-                  <td>{summariseUserAgent(s.userAgent)}</td>
+                  <td>{summariseUserAgent(s.userAgent, t)}</td>
                   <td>{s.ip ?? "—"}</td>
                   <td>{shortTime(s.createdAt)}</td>
                   <td>{shortTime(s.lastSeenAt)}</td>
