@@ -16,7 +16,7 @@ pre,code,td,dd,h1{overflow-wrap:anywhere}
 .password input{flex:1;min-width:0}
 button.secondary,.password button{background:transparent;color:var(--link);border:1px solid var(--input)}
 button:disabled{opacity:.6;cursor:not-allowed}
-.table-wrap{overflow-x:auto;max-width:100%}
+.table-wrap{overflow-x:auto;max-width:100%;position:relative}
 .visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 .lead{font-size:1.125rem}
 .cards{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));padding:0;list-style:none}

@@ -8,7 +8,7 @@ import { clientInfo, setSessionCookie, viewerOf, type WebContext } from "../http
 import { safeNext } from "../redirects.ts";
 import { PASSKEYS_JS, simpleWebAuthnBrowserBundle } from "../passkeys-script.ts";
 import { isReauthRequired, pendingSignIn, reauthRedirect, signInWithPasskey } from "../second-step.ts";
-import { Alert, CsrfField } from "../views/layout.tsx";
+import { Alert, CsrfField, Scrolls } from "../views/layout.tsx";
 import { page } from "./common.tsx";
 import { confirmedViewer } from "./profile.tsx";
 
@@ -56,35 +56,37 @@ export function passkeyRoutes(app: FastifyInstance, ctx: WebContext): void {
       <>
         {deps.config.webauthnRpId ? null : <Alert kind="info">{t.passkeysUnavailable}</Alert>}
         {keys.length === 0 ? <p>{t.noPasskeysYet}</p> : null}
-        <table>
-          <thead>
-            <tr>
-              <th>{t.colName}</th>
-              <th>{t.colAdded}</th>
-              <th>{t.colLastUsed}</th>
-              <th>{t.colKind}</th>
-              <th>
-                <span class="visually-hidden">{t.remove}</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr data-passkey={k.id}>
-                <td>{k.name}</td>
-                <td>{formatTime(k.createdAt, t)}</td>
-                <td>{k.lastUsedAt === null ? t.never : formatTime(k.lastUsedAt, t)}</td>
-                <td>{k.synced ? t.passkeySynced : t.passkeyThisDeviceOnly}</td>
-                <td>
-                  <form method="post" action={`/profile/passkeys/${k.id}/delete`} class="inline">
-                    <CsrfField token={csrf} />
-                    <button type="submit">{t.remove}</button>
-                  </form>
-                </td>
+        <Scrolls label={t.passkeys}>
+          <table>
+            <thead>
+              <tr>
+                <th>{t.colName}</th>
+                <th>{t.colAdded}</th>
+                <th>{t.colLastUsed}</th>
+                <th>{t.colKind}</th>
+                <th>
+                  <span class="visually-hidden">{t.remove}</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {keys.map((k) => (
+                <tr data-passkey={k.id}>
+                  <td>{k.name}</td>
+                  <td>{formatTime(k.createdAt, t)}</td>
+                  <td>{k.lastUsedAt === null ? t.never : formatTime(k.lastUsedAt, t)}</td>
+                  <td>{k.synced ? t.passkeySynced : t.passkeyThisDeviceOnly}</td>
+                  <td>
+                    <form method="post" action={`/profile/passkeys/${k.id}/delete`} class="inline">
+                      <CsrfField token={csrf} />
+                      <button type="submit">{t.remove}</button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scrolls>
         {deps.config.webauthnRpId ? (
           <>
             <p class="field" hidden>
