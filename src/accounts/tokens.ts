@@ -100,6 +100,23 @@ export async function peekToken(trx: Trx, token: string, purpose: Purposes, now:
   return { userId: row.user_id, email: row.email, purpose: row.purpose };
 }
 
+/**
+ * The stored language of the account a link belongs to, used or not, expired or not (its pages
+ * speak the owner's language to a visitor without a session or a `lang` cookie). Null when the
+ * token is unknown or the account stores none.
+ */
+export async function tokenOwnerLocale(trx: Trx, token: string, purpose: Purposes): Promise<string | null> {
+  if (!TOKEN_PATTERN.test(token)) return null;
+  const row = await trx
+    .selectFrom("tokens")
+    .innerJoin("users", "users.id", "tokens.user_id")
+    .select("users.locale")
+    .where("tokens.token_hash", "=", sha256(token))
+    .where("tokens.purpose", "in", asList(purpose))
+    .executeTakeFirst();
+  return row?.locale ?? null;
+}
+
 async function whyUnusable(trx: Trx, token: string, purpose: Purposes, now: number): Promise<AccountError> {
   const row = await trx
     .selectFrom("tokens")

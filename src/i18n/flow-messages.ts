@@ -31,6 +31,47 @@ export const FLOW_MESSAGES_DE: Readonly<Record<string, string>> = {
   "Your password was just changed or reset elsewhere; sign in again.": "Ihr Passwort wurde gerade an anderer Stelle geändert oder zurückgesetzt; melden Sie sich erneut an.",
   "That is already your address.": "Das ist bereits Ihre Adresse.",
   "Type this account's email address to confirm.": "Geben Sie zur Bestätigung die E-Mail-Adresse dieses Kontos ein.",
+  // second factors: enrolment, sign-in, passkeys
+  "An authenticator app is already set up. Turn it off first to set up another.":
+    "Es ist bereits eine Authenticator-App eingerichtet. Schalten Sie sie zuerst aus, um eine andere einzurichten.",
+  "The set-up has expired. Start again.": "Die Einrichtung ist abgelaufen. Beginnen Sie von vorn.",
+  "That code is not right. Check the time on your device and try the newest code.":
+    "Dieser Code stimmt nicht. Prüfen Sie die Uhrzeit auf Ihrem Gerät und versuchen Sie den neuesten Code.",
+  "The set-up was already finished.": "Die Einrichtung wurde bereits abgeschlossen.",
+  "Turn on two-step sign-in first.": "Schalten Sie zuerst die Zwei-Faktor-Authentifizierung ein.",
+  "That code is not right.": "Dieser Code stimmt nicht.",
+  "Passkeys are not available on this server.": "Passkeys sind auf diesem Server nicht verfügbar.",
+  "This passkey is already registered.": "Dieser Passkey ist bereits registriert.",
+  "This passkey did not verify you (PIN or biometrics); sign in with your password.":
+    "Dieser Passkey hat Sie nicht überprüft (PIN oder Biometrie); melden Sie sich mit Ihrem Passwort an.",
+  "This passkey's signature counter went backwards; it may have been copied. The sign-in was refused.":
+    "Der Signaturzähler dieses Passkeys ist zurückgegangen; er wurde möglicherweise kopiert. Die Anmeldung wurde abgelehnt.",
+  "This passkey request has expired or was already used. Try again.": "Diese Passkey-Anfrage ist abgelaufen oder wurde bereits verwendet. Versuchen Sie es erneut.",
+  "The passkey could not be verified.": "Der Passkey konnte nicht überprüft werden.",
+  // admin: what an action did (the page's flash), and its refusals
+  "This is not a page cursor.": "Das ist keine gültige Seitenmarke.",
+  "There is no failed mail with this id whose body is still kept.": "Es gibt keine fehlgeschlagene E-Mail mit dieser ID, deren Inhalt noch gespeichert ist.",
+  "The mail is queued again.": "Die E-Mail ist wieder in der Warteschlange.",
+  "by must be day or week.": "by muss day oder week sein.",
+  "The account is disabled: every session ended, every link and code is dead.":
+    "Das Konto ist gesperrt: Alle Sitzungen wurden beendet, alle Links und Codes sind ungültig.",
+  "The account was already disabled.": "Das Konto war bereits gesperrt.",
+  "The account is enabled: it can sign in again.": "Das Konto ist entsperrt: Es kann sich wieder anmelden.",
+  "The account was already enabled.": "Das Konto war bereits entsperrt.",
+  "The account and everything of it were deleted.": "Das Konto und alles, was dazugehört, wurden gelöscht.",
+  "The address is already confirmed.": "Die Adresse ist bereits bestätigt.",
+  "The account is disabled: enable it first.": "Das Konto ist gesperrt: Entsperren Sie es zuerst.",
+  "The address was already confirmed.": "Die Adresse war bereits bestätigt.",
+  "The address is confirmed.": "Die Adresse ist bestätigt.",
+  "Every session of the account has ended.": "Alle Sitzungen des Kontos wurden beendet.",
+  "Every second factor was removed.": "Alle zweiten Faktoren wurden entfernt.",
+  "The account had no second factor.": "Das Konto hatte keinen zweiten Faktor.",
+  "The account is now an admin.": "Das Konto ist jetzt Administrator.",
+  "The account was already an admin.": "Das Konto war bereits Administrator.",
+  "The account is no longer an admin.": "Das Konto ist kein Administrator mehr.",
+  "The account was not an admin.": "Das Konto war kein Administrator.",
+  "This is the last confirmed, enabled admin: make another account an admin first.":
+    "Dies ist der letzte bestätigte, aktive Administrator: Machen Sie zuerst ein anderes Konto zum Administrator.",
   // web/http.ts formFields
   "Send this field once, as text.": "Senden Sie dieses Feld einmal, als Text.",
   "This is too long.": "Das ist zu lang.",
@@ -39,6 +80,9 @@ export const FLOW_MESSAGES_DE: Readonly<Record<string, string>> = {
 const PATTERNS_DE: readonly [RegExp, (n: string) => string][] = [
   [/^Use at least (\d+) characters\.$/, (n) => `Verwenden Sie mindestens ${n} Zeichen.`],
   [/^Use at most (\d+) characters\.$/, (n) => `Verwenden Sie höchstens ${n} Zeichen.`],
+  // admin actions that name the address they mailed
+  [/^A new confirmation email is on its way to (.+)\.$/, (email) => `Eine neue Bestätigungs-E-Mail ist unterwegs an ${email}.`],
+  [/^A password reset link is on its way to (.+)\.$/, (email) => `Ein Link zum Zurücksetzen des Passworts ist unterwegs an ${email}.`],
 ];
 
 export function flowMessageDe(english: string): string {

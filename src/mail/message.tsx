@@ -58,7 +58,7 @@ export function formatDuration(seconds: number, t: Catalogue = catalogue("en")):
  */
 export function describeClient(client: { ip: string | null; userAgent: string | null }, t: Catalogue = catalogue("en")): string {
   const ip = client.ip && isIP(client.ip) ? client.ip : t.unknownAddress;
-  return `${ip} (${summariseUserAgent(client.userAgent)})`;
+  return `${ip} (${summariseUserAgent(client.userAgent, t)})`;
 }
 
 /** A paragraph whose URL (if the line has it) is a link: the HTML part says what the text part says. */

@@ -192,7 +192,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         <Alert>{message}</Alert>
         {retryAfter !== undefined ? (
           <p>
-            {t.tryAgainIn} <span data-countdown={retryAfter} data-done={t.countdownDone}>{humanDuration(retryAfter, t)}</span>.
+            {t.tryAgainIn} <span data-countdown={retryAfter} data-done={t.countdownDone} data-min={t.countdownMinutes} data-sec={t.countdownSeconds}>{humanDuration(retryAfter, t)}</span>.
           </p>
         ) : null}
         {status >= 500 && status !== 503 ? (

@@ -5,6 +5,8 @@ import { catalogue, fromAcceptLanguage, isLocale, LOCALES, resolveLocale, type C
 import { formFields, viewerOf, type WebContext } from "./http.ts";
 import { safeNext } from "./redirects.ts";
 import type { Viewer } from "../accounts/sessions.ts";
+import { tokenOwnerLocale } from "../accounts/tokens.ts";
+import type { TokenPurpose } from "../db/schema.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -17,10 +19,26 @@ declare module "fastify" {
 export const LANG_COOKIE = "lang";
 const LANG_COOKIE_MAX_AGE = 365 * 86400;
 
-/** A page's language: the account's stored one, the `lang` cookie, Accept-Language, DEFAULT_LOCALE. */
-export function pageLocale(req: FastifyRequest, viewer: Viewer | null, fallback: Locale): Locale {
+/**
+ * A page's language: the account's stored one, the `lang` cookie, Accept-Language, DEFAULT_LOCALE.
+ * `owner` is the stored language of the account a page is about when no one is signed in (a
+ * token link's account, a sign-in waiting for its second factor): it stands in for the viewer's,
+ * after the `lang` cookie, so the footer's switch still works on those pages.
+ */
+export function pageLocale(req: FastifyRequest, viewer: Viewer | null, fallback: Locale, owner?: string | null): Locale {
   const header = req.headers["accept-language"];
-  return resolveLocale(viewer?.locale, req.cookies?.[LANG_COOKIE], typeof header === "string" ? header : undefined, fallback);
+  const cookie = req.cookies?.[LANG_COOKIE];
+  const stored = viewer ? viewer.locale : isLocale(cookie) ? undefined : owner;
+  return resolveLocale(stored, cookie, typeof header === "string" ? header : undefined, fallback);
+}
+
+/**
+ * For a token link's pages (/confirm/:token, /reset/:token): the stored language of the link's
+ * account, looked up only when it could matter (no session, no `lang` cookie).
+ */
+export async function linkOwnerLocale(req: FastifyRequest, ctx: WebContext, token: string, purpose: TokenPurpose | readonly TokenPurpose[]): Promise<string | null> {
+  if (isLocale(req.cookies?.[LANG_COOKIE]) || (await viewerOf(req, ctx.deps))) return null;
+  return tokenOwnerLocale(ctx.deps.db.kysely, token, purpose);
 }
 
 /** An API error's language: Accept-Language only (SPEC §5), else DEFAULT_LOCALE. */

@@ -40,11 +40,12 @@ export const PASSKEYS_JS = `
   function fail(box) {
     return function (err) {
       if (err === null) return;
-      say(box, (err && err.error && err.error.message) || "The passkey did not work. Try again, or use your password.");
+      say(box, (err && err.error && err.error.message) || box.getAttribute("data-failed") || "The passkey did not work. Try again, or use your password.");
     };
   }
+  // The page puts the button's text, in its language, in the box's data-label.
   function button(box, label, onClick) {
-    var b = document.createElement("button"); b.type = "button"; b.textContent = label;
+    var b = document.createElement("button"); b.type = "button"; b.textContent = box.getAttribute("data-label") || label;
     b.addEventListener("click", onClick); box.appendChild(b); box.hidden = false; return b;
   }
   function signIn(box, base, autofill) {

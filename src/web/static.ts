@@ -16,7 +16,7 @@ pre,code,td,dd,h1{overflow-wrap:anywhere}
 .password input{flex:1;min-width:0}
 button.secondary,.password button{background:transparent;color:var(--link);border:1px solid var(--input)}
 button:disabled{opacity:.6;cursor:not-allowed}
-.table-wrap{overflow-x:auto;max-width:100%}
+.table-wrap{overflow-x:auto;max-width:100%;position:relative}
 .visually-hidden{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 .lead{font-size:1.125rem}
 .cards{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(14rem,1fr));padding:0;list-style:none}
@@ -102,7 +102,8 @@ const UNCONFIRMED_JS = `
 
 /**
  * Counts each "try again in …" down to zero, so the visitor knows when to retry; a button
- * waiting for it (data-wait, disabled) is enabled at zero.
+ * waiting for it (data-wait, disabled) is enabled at zero. The page gives the words in its
+ * language: data-min, data-sec (units), data-format, data-done.
  */
 const COUNTDOWN_JS = `
 (function () {
@@ -118,7 +119,8 @@ const COUNTDOWN_JS = `
         if (button) button.disabled = false;
         return;
       }
-      el.textContent = (el.getAttribute("data-format") || "%").replace("%", (m ? m + " min " : "") + s + " s");
+      var min = el.getAttribute("data-min") || "min", sec = el.getAttribute("data-sec") || "s";
+      el.textContent = (el.getAttribute("data-format") || "%").replace("%", (m ? m + " " + min + " " : "") + s + " " + sec);
       left--;
       setTimeout(show, 1000);
     }
@@ -130,9 +132,13 @@ const COUNTDOWN_JS = `
 /**
  * Show/hide for password fields (progressive enhancement: without JavaScript they stay plain
  * password inputs). The button says what it will do and exposes its state with aria-pressed.
+ * Its words come from the page's <body> (data-show, data-hide, data-show-label, data-hide-label).
  */
 const PASSWORD_TOGGLE_JS = `
 (function () {
+  var d = document.body ? document.body.dataset : {};
+  var SHOW = d.show || "Show", HIDE = d.hide || "Hide";
+  var SHOW_LABEL = d.showLabel || "Show password", HIDE_LABEL = d.hideLabel || "Hide password";
   document.querySelectorAll("input[type=password]").forEach(function (input) {
     var wrap = document.createElement("span");
     wrap.className = "password";
@@ -140,16 +146,16 @@ const PASSWORD_TOGGLE_JS = `
     wrap.appendChild(input);
     var button = document.createElement("button");
     button.type = "button";
-    button.textContent = "Show";
+    button.textContent = SHOW;
     button.setAttribute("aria-pressed", "false");
     button.setAttribute("aria-controls", input.id);
-    button.setAttribute("aria-label", "Show password");
+    button.setAttribute("aria-label", SHOW_LABEL);
     button.addEventListener("click", function () {
       var shown = input.type === "password";
       input.type = shown ? "text" : "password";
-      button.textContent = shown ? "Hide" : "Show";
+      button.textContent = shown ? HIDE : SHOW;
       button.setAttribute("aria-pressed", String(shown));
-      button.setAttribute("aria-label", shown ? "Hide password" : "Show password");
+      button.setAttribute("aria-label", shown ? HIDE_LABEL : SHOW_LABEL);
     });
     wrap.appendChild(button);
   });

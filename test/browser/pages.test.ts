@@ -92,6 +92,11 @@ const PAGES: PageCheck[] = [
   { name: "sign-up (German)", who: "visitor", path: "/register", locale: "de-DE", screenshot: "register-de" },
   { name: "sign-up with errors (German)", who: "visitor", path: "/register", status: 422, locale: "de-DE", then: (p) => submit(p, "/register") },
   { name: "reset link sent (German)", who: "visitor", path: "/forgot/sent", locale: "de-DE" },
+  // The admin has no stored language (made by the CLI), so its browser's German applies.
+  { name: "two-step sign-in (German)", who: "admin", path: "/profile/2fa", locale: "de-DE" },
+  { name: "passkeys (German)", who: "admin", path: "/profile/passkeys", locale: "de-DE" },
+  { name: "admin dashboard (German)", who: "admin", path: "/admin", locale: "de-DE" },
+  { name: "admin: one account (German)", who: "admin", path: () => `/admin/users/${memberId}`, locale: "de-DE" },
   { name: "dev mailbox", who: "visitor", path: "/dev/mail", screenshot: "dev-mail" },
   { name: "dev mailbox: HTML part", who: "visitor", path: () => `/dev/mail/${mailId}`, screenshot: "dev-mail-message" },
   { name: "dev mailbox: text part", who: "visitor", path: () => `/dev/mail/${mailId}?view=text` },

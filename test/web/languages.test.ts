@@ -6,6 +6,7 @@ import { testDialects } from "../helpers/databases.ts";
 import { createAdmin } from "../../src/accounts/admin.ts";
 import { linkPath } from "../helpers/smtp-sink.ts";
 import { confirmLink, OTHER_PASSWORD, PASSWORD, signIn, waitForMail } from "../helpers/flows.ts";
+import { codeAt, enableTotp } from "../helpers/second-factor.ts";
 
 /** Issue 16 / SPEC §8: pages, emails and API messages in English and German. */
 const GERMAN = { "accept-language": "de-DE,de;q=0.9" };
@@ -156,6 +157,106 @@ for (const dialect of await testDialects()) {
       assert.equal((await boss.post(`/admin/users/${id}/delete`, {}, { headers: ENGLISH })).status, 303);
       const goodbye = await waitForMail(app, email, /^Ihr Konto wurde gelöscht$/);
       assert.match(goodbye.text, /vom Betreiber dieser Website gelöscht/);
+    });
+
+    /** A confirmed account that signed up in German (its stored locale is `de`). */
+    async function germanAccount(email: string): Promise<Client> {
+      const browser = await signUpWith(app, email, GERMAN);
+      await confirmLink(app, linkPath(await waitForMail(app, email, CONFIRM_DE), app.config.baseUrl));
+      return browser;
+    }
+
+    test("two-step sign-in and passkey pages in German", async () => {
+      const browser = await germanAccount("emil@example.com");
+      const page = await browser.get("/profile/2fa", GERMAN);
+      assert.equal(page.status, 200);
+      assert.equal(htmlLang(page.text), "de");
+      assert.match(page.text, /<h1>Zwei-Faktor-Authentifizierung<\/h1>/);
+      assert.match(page.text, /Authenticator-App: <strong>ausgeschaltet<\/strong>/);
+      assert.match(page.text, />Authenticator-App einrichten</);
+      assert.doesNotMatch(page.text, /Back to your profile|Set up an authenticator app/);
+
+      const setup = await browser.post("/profile/2fa/totp/setup", {}, { headers: GERMAN });
+      assert.match(setup.text, /Scannen Sie diesen Code mit Ihrer Authenticator-App/);
+      assert.match(setup.text, /aria-label="QR-Code für Ihre Authenticator-App"/);
+      const wrong = await browser.post("/profile/2fa/totp", { code: "12345x" }, { headers: GERMAN });
+      assert.equal(wrong.status, 422);
+      assert.doesNotMatch(wrong.text, /That code is not right/, "the flow's field message is shown in German");
+
+      const passkeys = await browser.get("/profile/passkeys", GERMAN);
+      assert.equal(htmlLang(passkeys.text), "de");
+      assert.match(passkeys.text, /<th>Zuletzt verwendet<\/th>/);
+      assert.match(passkeys.text, /Sie haben noch keine Passkeys\./);
+      assert.match(passkeys.text, /data-label="Passkey hinzufügen"/, "the script's button text comes from the page");
+      assert.match(passkeys.text, /<body data-show="Anzeigen"/, "and the password toggle's");
+    });
+
+    test("the admin pages in German, an action's message too", async () => {
+      await createAdmin(app.service.deps, "chefin@example.com", async () => PASSWORD);
+      const boss = (await signIn(app, "chefin@example.com")).browser;
+      const home = await boss.get("/admin", GERMAN);
+      assert.equal(htmlLang(home.text), "de");
+      assert.match(home.text, /<h1>Verwaltung<\/h1>/);
+      assert.match(home.text, /Kohorten: Registrierungen und ihre Bestätigung/);
+      assert.match(home.text, /<th>Bestätigt innerhalb von 1 Stunde<\/th>/);
+      const users = await boss.get("/admin/users?q=emil", GERMAN);
+      assert.match(users.text, /<h1>Konten<\/h1>/);
+      assert.match(users.text, /<label for="q">Adresse beginnt mit<\/label>/);
+      assert.match(users.text, /<td>bestätigt<\/td>/);
+      const id = (await app.service.deps.db.kysely.selectFrom("users").select("id").where("email_canonical", "=", "emil@example.com").executeTakeFirstOrThrow()).id;
+      assert.equal((await boss.post(`/admin/users/${id}/revoke-sessions`, {}, { headers: GERMAN })).status, 303);
+      const account = await boss.get(`/admin/users/${id}`, GERMAN);
+      assert.match(account.text, /Alle Sitzungen des Kontos wurden beendet\./);
+      assert.match(account.text, />Alle Sitzungen beenden</);
+      assert.match(account.text, /<h2>Letzte Ereignisse<\/h2>/);
+      assert.match((await boss.get("/admin/mail", GERMAN)).text, /<h1>E-Mail-Zustellung<\/h1>/);
+      assert.match((await boss.get("/admin/users", ENGLISH)).text, /<h1>Accounts<\/h1>/, "English stays as it was");
+    });
+
+    test("a link opened without session, cookie or header speaks its account's language", async () => {
+      const email = "frieda@example.com";
+      await signUpWith(app, email, GERMAN);
+      const path = linkPath(await waitForMail(app, email, CONFIRM_DE), app.config.baseUrl);
+      const bare = await app.client().get(path);
+      assert.equal(bare.status, 200);
+      assert.equal(htmlLang(bare.text), "de");
+      assert.match(bare.text, /<h1>Bestätigen Sie Ihre E-Mail-Adresse<\/h1>/);
+      assert.equal(htmlLang((await app.client().get(path, ENGLISH)).text), "de", "the account's language beats Accept-Language");
+      const chosen = app.client();
+      chosen.cookies.set("lang", "en");
+      assert.equal(htmlLang((await chosen.get(path, GERMAN)).text), "en", "a lang cookie (the footer's switch) still wins");
+      assert.equal(htmlLang((await app.client().get("/confirm/" + "x".repeat(43))).text), "en", "an unknown link: the default");
+
+      await app.client().post("/forgot", { email });
+      const reset = linkPath(await waitForMail(app, email, RESET_DE), app.config.baseUrl, "/reset/");
+      const page = await app.client().get(reset);
+      assert.equal(htmlLang(page.text), "de");
+      assert.match(page.text, /Passwort/);
+      const mismatch = await app.client().post(reset, { password: PASSWORD, confirm: "something else entirely" });
+      assert.equal(mismatch.status, 422);
+      assert.match(mismatch.text, /Die beiden Passwörter stimmen nicht überein\./);
+    });
+
+    test("/login/2fa speaks the pending account's language; its switch works", async () => {
+      const email = "greta@example.com";
+      const browser = await germanAccount(email);
+      const { secret } = await enableTotp(app, browser);
+      app.clock.advance(30_000);
+      const { browser: pending, res } = await signIn(app, email);
+      assert.equal(res.location, "/login/2fa");
+      const page = await pending.get("/login/2fa");
+      assert.equal(page.status, 200);
+      assert.equal(htmlLang(page.text), "de");
+      assert.match(page.text, /<h1>Zwei-Faktor-Authentifizierung<\/h1>/);
+      assert.match(page.text, /Ihrer Authenticator-App oder einer Ihrer Wiederherstellungscodes/);
+      assert.match(page.text, /data-label="Stattdessen einen Passkey verwenden"|>Weiter</);
+      const wrong = await pending.post("/login/2fa", { code: codeAt(app, secret) === "000000" ? "111111" : "000000" }, { headers: ENGLISH });
+      assert.equal(wrong.status, 401);
+      assert.match(wrong.text, /Dieser Code stimmt nicht\./);
+      const switched = await pending.post("/locale", { locale: "en", next: "/login/2fa" });
+      assert.equal(switched.status, 303);
+      assert.equal(switched.location, "/login/2fa");
+      assert.equal(htmlLang((await pending.get("/login/2fa")).text), "en", "the switch works before the second step too");
     });
 
     test("an API error's message follows Accept-Language; its code does not change", async () => {

@@ -4,7 +4,7 @@ import { isAdmin, type Viewer } from "../../accounts/sessions.ts";
 import type { FailedMail } from "../../admin/failed-mail.ts";
 import { formatTime } from "../../mail/message.tsx";
 import { clientInfo, type WebContext } from "../http.ts";
-import { CsrfField, Scrolls } from "../views/layout.tsx";
+import { CsrfField, Scrolls, useT } from "../views/layout.tsx";
 import { pageState, toLogin, type PageState } from "./common.tsx";
 
 /**
@@ -31,7 +31,10 @@ export function redirectWithFlash(reply: FastifyReply, ctx: WebContext, location
   return reply.redirect(location, 303);
 }
 
-/** The message an action left for this page, if any (and it is gone after this). */
+/**
+ * The message an action left for this page, if any (and it is gone after this). The actions
+ * word it in English; the page shows it through `t.flowMessage`.
+ */
 export function takeFlash(req: FastifyRequest, reply: FastifyReply, ctx: WebContext): string | undefined {
   const message = req.cookies[FLASH];
   if (message === undefined) return undefined;
@@ -52,17 +55,18 @@ export function shortTime(ms: number | null): string {
 
 /** Mails the worker gave up on (kind, attempts, last error; never the body), each with a retry button. */
 export function FailedTable({ mails, csrf }: { mails: readonly FailedMail[]; csrf: string }) {
+  const t = useT();
   return (
-    <Scrolls label="Failed emails">
+    <Scrolls label={t.adminFailedEmails}>
       <table>
         <thead>
           <tr>
-            <th>Email</th>
-            <th>Queued</th>
-            <th>Attempts</th>
-            <th>Last error</th>
+            <th>{t.adminColEmail}</th>
+            <th>{t.adminColQueued}</th>
+            <th>{t.adminColAttempts}</th>
+            <th>{t.adminColLastError}</th>
             <th>
-              <span class="visually-hidden">Retry</span>
+              <span class="visually-hidden">{t.adminRetry}</span>
             </th>
           </tr>
         </thead>
@@ -70,13 +74,13 @@ export function FailedTable({ mails, csrf }: { mails: readonly FailedMail[]; csr
           {mails.map((m) => (
             <tr data-mail={m.id}>
               <td>{m.kind}</td>
-              <td>{formatTime(m.createdAt)}</td>
+              <td>{formatTime(m.createdAt, t)}</td>
               <td>{m.attempts}</td>
               <td>{m.lastError ?? "—"}</td>
               <td>
                 <form method="post" action={`/admin/mail/${m.id}/retry`}>
                   <CsrfField token={csrf} />
-                  <button type="submit">Retry</button>
+                  <button type="submit">{t.adminRetry}</button>
                 </form>
               </td>
             </tr>

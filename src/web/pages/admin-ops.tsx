@@ -30,32 +30,33 @@ export function adminOpsRoutes(admin: FastifyInstance, ctx: WebContext): void {
       },
     );
     const nextHref = (cursor: string) => `/admin/events?${new URLSearchParams({ ...(user ? { user } : {}), ...(type ? { type } : {}), before: cursor })}`;
+    const { t } = gate.state;
     return page(
       reply,
       result instanceof AccountError ? 422 : 200,
       gate.state,
-      "Audit log",
+      t.adminAuditLog,
       <>
         <form method="get" action="/admin/events" class="search">
           <p class="field">
-            <label for="user">Account id</label>
+            <label for="user">{t.adminAccountId}</label>
             <input id="user" name="user" value={user} autocomplete="off" />
           </p>
           <p class="field">
-            <label for="type">Event type</label>
+            <label for="type">{t.adminEventType}</label>
             <input id="type" name="type" value={type} autocomplete="off" placeholder="login_failed" />
           </p>
-          <button type="submit">Filter</button>
+          <button type="submit">{t.adminFilter}</button>
         </form>
         {result instanceof AccountError ? (
-          <Alert>{result.fields?.before ?? result.message}</Alert>
+          <Alert>{t.flowMessage(result.fields?.before ?? result.message)}</Alert>
         ) : (
           <>
             <EventTable events={result.events} />
             {result.next ? (
               <p>
                 <a href={nextHref(result.next)} rel="next">
-                  Older events
+                  {t.adminOlderEvents}
                 </a>
               </p>
             ) : null}
@@ -70,24 +71,25 @@ export function adminOpsRoutes(admin: FastifyInstance, ctx: WebContext): void {
     if (gate.redirect) return gate.redirect;
     const [counts, failed] = await Promise.all([mailCounts(deps), failedMail(deps, FAILED_SHOWN)]);
     const flash = takeFlash(req, reply, ctx);
+    const { t } = gate.state;
     return page(
       reply,
       200,
       gate.state,
-      "Email delivery",
+      t.adminEmailDelivery,
       <>
-        {flash ? <Alert kind="info">{flash}</Alert> : null}
+        {flash ? <Alert kind="info">{t.flowMessage(flash)}</Alert> : null}
         <dl class="counts">
-          <dt>Queued</dt>
+          <dt>{t.adminCountQueued}</dt>
           <dd data-count="queued">{counts.queued}</dd>
-          <dt>Retrying</dt>
+          <dt>{t.adminCountRetrying}</dt>
           <dd data-count="retrying">{counts.retrying}</dd>
-          <dt>Failed</dt>
+          <dt>{t.adminCountFailed}</dt>
           <dd data-count="failed">{counts.failed}</dd>
         </dl>
-        <h2>Failed mail</h2>
+        <h2>{t.adminFailedMail}</h2>
         {failed.length === 0 ? (
-          <p>None.</p>
+          <p>{t.adminNone}</p>
         ) : (
           <FailedTable mails={failed} csrf={gate.state.csrf} />
         )}

@@ -4,7 +4,8 @@ import { accountDetail, type AccountDetail } from "../../admin/account.ts";
 import { isAdminAction, runAdminAction, type AdminAction } from "../../admin/actions.ts";
 import { ACCOUNT_STATUSES, searchAccounts, type AccountStatus, type AccountSummary } from "../../admin/users.ts";
 import type { WebContext } from "../http.ts";
-import { Alert, CsrfField, Scrolls } from "../views/layout.tsx";
+import { Alert, CsrfField, Scrolls, useT } from "../views/layout.tsx";
+import type { Catalogue, TextKey } from "../../i18n/index.ts";
 import { summariseUserAgent } from "../views/user-agent.ts";
 import { actorOf, adminState, queryParam, redirectWithFlash, shortTime, takeFlash } from "./admin-common.tsx";
 import { page } from "./common.tsx";
@@ -28,43 +29,46 @@ export function adminUserRoutes(admin: FastifyInstance, ctx: WebContext): void {
     });
     const flash = takeFlash(req, reply, ctx);
     const nextHref = (cursor: string) => `/admin/users?${new URLSearchParams({ ...(q ? { q } : {}), ...(status ? { status } : {}), after: cursor })}`;
+    const { t } = gate.state;
     return page(
       reply,
       result instanceof AccountError ? 422 : 200,
       gate.state,
-      "Accounts",
+      t.adminAccounts,
       <>
-        {flash ? <Alert kind="info">{flash}</Alert> : null}
+        {flash ? <Alert kind="info">{t.flowMessage(flash)}</Alert> : null}
         <form method="get" action="/admin/users" class="search">
           <p class="field">
-            <label for="q">Address starts with</label>
+            <label for="q">{t.adminAddressStartsWith}</label>
             <input id="q" name="q" type="search" value={q} autocomplete="off" />
           </p>
           <div class="field">
-            <label for="status">Status</label>
+            <label for="status">{t.adminStatus}</label>
             <select id="status" name="status">
-              <option value="">any</option>
+              <option value="">{t.adminAnyStatus}</option>
               {ACCOUNT_STATUSES.map((s) => (
                 <option value={s} selected={s === status}>
-                  {s}
+                  {t[STATUS_WORDS[s]]}
                 </option>
               ))}
             </select>
           </div>
-          <button type="submit">Find</button>
+          <button type="submit">{t.adminFind}</button>
         </form>
         {result instanceof AccountError ? (
-          <Alert>{result.fields?.after ?? result.message}</Alert>
+          <Alert>{t.flowMessage(result.fields?.after ?? result.message)}</Alert>
         ) : (
           <>
             <p>
-              {result.accounts.length === 0 ? "No account matches." : `Newest first${after ? ", continued" : ""}; ${ACCOUNTS_PER_PAGE} a page.`}
+              {result.accounts.length === 0
+                ? t.adminNoAccountMatches
+                : (after ? t.adminNewestFirstContinued : t.adminNewestFirst)(ACCOUNTS_PER_PAGE)}
             </p>
             {result.accounts.length > 0 ? <AccountTable accounts={result.accounts} /> : null}
             {result.next ? (
               <p>
                 <a href={nextHref(result.next)} rel="next">
-                  Next page
+                  {t.adminNextPage}
                 </a>
               </p>
             ) : null}
@@ -95,21 +99,31 @@ export function adminUserRoutes(admin: FastifyInstance, ctx: WebContext): void {
   });
 }
 
-function statusOf(a: { confirmedOn: number | null; disabledAt: number | null; admin: boolean }): string {
-  return [a.disabledAt !== null ? "disabled" : a.confirmedOn === null ? "unconfirmed" : "confirmed", a.admin ? "admin" : ""].filter(Boolean).join(", ");
+/** The status words the page shows; the query's `status` values stay English. */
+const STATUS_WORDS: Record<AccountStatus, TextKey> = {
+  confirmed: "statusConfirmed",
+  unconfirmed: "statusUnconfirmed",
+  disabled: "statusDisabled",
+  admin: "statusAdmin",
+};
+
+function statusOf(a: { confirmedOn: number | null; disabledAt: number | null; admin: boolean }, t: Catalogue): string {
+  const statuses: AccountStatus[] = [a.disabledAt !== null ? "disabled" : a.confirmedOn === null ? "unconfirmed" : "confirmed", ...(a.admin ? (["admin"] as const) : [])];
+  return statuses.map((s) => t[STATUS_WORDS[s]]).join(", ");
 }
 
 function AccountTable({ accounts }: { accounts: readonly AccountSummary[] }) {
+  const t = useT();
   return (
-    <Scrolls label="Accounts">
+    <Scrolls label={t.adminAccounts}>
       <table>
         <thead>
           <tr>
-            <th>Email</th>
-            <th>Status</th>
-            <th>Registered</th>
-            <th>Confirmed</th>
-            <th>Signed in on</th>
+            <th>{t.adminColEmail}</th>
+            <th>{t.adminStatus}</th>
+            <th>{t.registered}</th>
+            <th>{t.confirmed}</th>
+            <th>{t.adminColSignedInOn}</th>
           </tr>
         </thead>
         <tbody>
@@ -117,14 +131,12 @@ function AccountTable({ accounts }: { accounts: readonly AccountSummary[] }) {
             <tr data-account={a.id}>
               <td>
                 <a href={`/admin/users/${a.id}`}>{a.email}</a>
-                {a.pendingEmail ? <small> changing to {a.pendingEmail}</small> : null}
+                {a.pendingEmail ? <small>{t.adminChangingTo(a.pendingEmail)}</small> : null}
               </td>
-              <td>{statusOf(a)}</td>
+              <td>{statusOf(a, t)}</td>
               <td>{shortTime(a.registeredOn)}</td>
-              <td>{a.confirmedOn === null ? "not yet" : shortTime(a.confirmedOn)}</td>
-              <td>
-                {a.liveSessions} device{a.liveSessions === 1 ? "" : "s"}
-              </td>
+              <td>{a.confirmedOn === null ? t.adminNotYet : shortTime(a.confirmedOn)}</td>
+              <td>{t.adminDevices(a.liveSessions)}</td>
             </tr>
           ))}
         </tbody>
@@ -133,17 +145,17 @@ function AccountTable({ accounts }: { accounts: readonly AccountSummary[] }) {
   );
 }
 
-const BUTTONS: Record<AdminAction, string> = {
-  "resend-confirmation": "Resend the confirmation email",
-  confirm: "Mark the address confirmed",
-  disable: "Disable (ends every session)",
-  enable: "Enable",
-  "revoke-sessions": "End every session",
-  "send-reset": "Send a password reset link",
-  "reset-2fa": "Remove second factors",
-  "grant-admin": "Make admin",
-  "revoke-admin": "Remove admin",
-  delete: "Delete the account",
+const BUTTONS: Record<AdminAction, TextKey> = {
+  "resend-confirmation": "actionResendConfirmation",
+  confirm: "actionConfirm",
+  disable: "actionDisable",
+  enable: "actionEnable",
+  "revoke-sessions": "actionRevokeSessions",
+  "send-reset": "actionSendReset",
+  "reset-2fa": "actionReset2fa",
+  "grant-admin": "actionGrantAdmin",
+  "revoke-admin": "actionRevokeAdmin",
+  delete: "actionDelete",
 };
 
 /** The actions that make sense for the account as it is now. */
@@ -162,58 +174,59 @@ function actionsFor(a: AccountDetail): AdminAction[] {
 }
 
 function AccountPage({ account: a, csrf, flash }: { account: AccountDetail; csrf: string; flash: string | undefined }) {
+  const t = useT();
   return (
     <>
-      {flash ? <Alert kind="info">{flash}</Alert> : null}
+      {flash ? <Alert kind="info">{t.flowMessage(flash)}</Alert> : null}
       <dl>
-        <dt>Status</dt>
-        <dd>{statusOf(a)}</dd>
-        <dt>Registered</dt>
+        <dt>{t.adminStatus}</dt>
+        <dd>{statusOf(a, t)}</dd>
+        <dt>{t.registered}</dt>
         <dd>{shortTime(a.registeredOn)}</dd>
-        <dt>Confirmed</dt>
-        <dd>{a.confirmedOn === null ? "not yet" : shortTime(a.confirmedOn)}</dd>
+        <dt>{t.confirmed}</dt>
+        <dd>{a.confirmedOn === null ? t.adminNotYet : shortTime(a.confirmedOn)}</dd>
         {a.disabledAt !== null ? (
           <>
-            <dt>Disabled</dt>
+            <dt>{t.adminDisabled}</dt>
             <dd>{shortTime(a.disabledAt)}</dd>
           </>
         ) : null}
-        <dt>Pending address</dt>
+        <dt>{t.adminPendingAddress}</dt>
         <dd>{a.pendingEmail ?? "—"}</dd>
-        <dt>Account id</dt>
+        <dt>{t.adminAccountId}</dt>
         <dd>
           <code>{a.id}</code>
         </dd>
       </dl>
-      <h2>Actions</h2>
+      <h2>{t.adminActions}</h2>
       <div class="actions">
         {actionsFor(a).map((action) => (
           <form method="post" action={`/admin/users/${a.id}/${action}`}>
             <CsrfField token={csrf} />
             <button type="submit" class={action === "delete" || action === "disable" ? "danger" : undefined}>
-              {BUTTONS[action]}
+              {t[BUTTONS[action]]}
             </button>
           </form>
         ))}
       </div>
-      <h2>Sessions</h2>
+      <h2>{t.adminSessions}</h2>
       {a.sessions.length === 0 ? (
-        <p>No live session.</p>
+        <p>{t.adminNoLiveSession}</p>
       ) : (
-        <Scrolls label="Sessions">
+        <Scrolls label={t.adminSessions}>
           <table>
             <thead>
               <tr>
-                <th>Device</th>
-                <th>IP</th>
-                <th>Signed in</th>
-                <th>Last seen</th>
+                <th>{t.colDevice}</th>
+                <th>{t.adminColIp}</th>
+                <th>{t.colSignedIn}</th>
+                <th>{t.colLastSeen}</th>
               </tr>
             </thead>
             <tbody>
               {a.sessions.map((s) => (
                 <tr>
-                  <td>{summariseUserAgent(s.userAgent)}</td>
+                  <td>{summariseUserAgent(s.userAgent, t)}</td>
                   <td>{s.ip ?? "—"}</td>
                   <td>{shortTime(s.createdAt)}</td>
                   <td>{shortTime(s.lastSeenAt)}</td>
@@ -223,10 +236,10 @@ function AccountPage({ account: a, csrf, flash }: { account: AccountDetail; csrf
           </table>
         </Scrolls>
       )}
-      <h2>Latest events</h2>
+      <h2>{t.adminLatestEvents}</h2>
       <EventTable events={a.events} />
       <p>
-        <a href={`/admin/events?user=${encodeURIComponent(a.id)}`}>All events of this account</a>
+        <a href={`/admin/events?user=${encodeURIComponent(a.id)}`}>{t.adminAllEventsOfAccount}</a>
       </p>
     </>
   );
@@ -234,18 +247,19 @@ function AccountPage({ account: a, csrf, flash }: { account: AccountDetail; csrf
 
 /** Audit events, newest first; the actor column names an admin who acted on the account. */
 export function EventTable({ events }: { events: AccountDetail["events"] }) {
-  if (events.length === 0) return <p>No events.</p>;
+  const t = useT();
+  if (events.length === 0) return <p>{t.adminNoEvents}</p>;
   return (
-    <Scrolls label="Audit events">
+    <Scrolls label={t.adminAuditEvents}>
       <table>
         <thead>
           <tr>
-            <th>When</th>
-            <th>Event</th>
-            <th>Outcome</th>
-            <th>Account</th>
-            <th>By admin</th>
-            <th>IP</th>
+            <th>{t.adminColWhen}</th>
+            <th>{t.adminColEvent}</th>
+            <th>{t.adminColOutcome}</th>
+            <th>{t.adminColAccount}</th>
+            <th>{t.adminColByAdmin}</th>
+            <th>{t.adminColIp}</th>
           </tr>
         </thead>
         <tbody>

@@ -8,11 +8,12 @@ import { adminOpsRoutes } from "./admin-ops.tsx";
 import { adminUserRoutes } from "./admin-users.tsx";
 import { adminWebhookRoutes } from "./admin-webhooks.tsx";
 import { page } from "./common.tsx";
-import { Scrolls } from "../views/layout.tsx";
+import { Scrolls, useT } from "../views/layout.tsx";
+import type { Catalogue } from "../../i18n/index.ts";
 
-const PERIODS: Record<CohortPeriod, string> = {
-  day: `By day, last ${COHORTS_SHOWN.day} days`,
-  week: `By week, last ${COHORTS_SHOWN.week} weeks`,
+const PERIODS: Record<CohortPeriod, (t: Catalogue) => string> = {
+  day: (t) => t.adminByDay(COHORTS_SHOWN.day),
+  week: (t) => t.adminByWeek(COHORTS_SHOWN.week),
 };
 const FAILED_SHOWN = 20;
 
@@ -31,35 +32,36 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
           outboxCounts(deps.db),
           failedMail(deps, FAILED_SHOWN),
         ]);
+        const { t } = gate.state;
         return page(
           reply,
           200,
           gate.state,
-          "Admin",
+          t.adminTitle,
           <>
             <p>
-              {totals.accounts} account{totals.accounts === 1 ? "" : "s"}, {totals.confirmed} confirmed ({share(totals.confirmed, totals.accounts)}).{" "}
-              <a href="/admin/users">Find an account</a> · <a href="/admin/events">Audit log</a> · <a href="/admin/mail">Email delivery</a> ·{" "}
-              <a href="/admin/webhooks">{gate.state.t.webhooksTitle}</a>
+              {t.adminTotals(totals.accounts, totals.confirmed, share(totals.confirmed, totals.accounts))}{" "}
+              <a href="/admin/users">{t.adminFindAccount}</a> · <a href="/admin/events">{t.adminAuditLog}</a> · <a href="/admin/mail">{t.adminEmailDelivery}</a> ·{" "}
+              <a href="/admin/webhooks">{t.webhooksTitle}</a>
             </p>
-            <h2>Cohorts: sign-ups and their confirmation</h2>
+            <h2>{t.adminCohortsHeading}</h2>
             <p class="switch">
               {(Object.keys(PERIODS) as CohortPeriod[]).map((p) =>
-                p === by ? <strong>{PERIODS[p]}</strong> : <a href={p === "day" ? "/admin" : `/admin?by=${p}`}>{PERIODS[p]}</a>,
+                p === by ? <strong>{PERIODS[p](t)}</strong> : <a href={p === "day" ? "/admin" : `/admin?by=${p}`}>{PERIODS[p](t)}</a>,
               )}
             </p>
             <CohortChart cohorts={rows} period={by} />
-            <Scrolls label="Cohort table">
+            <Scrolls label={t.adminCohortTable}>
               <CohortTable cohorts={rows} period={by} />
             </Scrolls>
             <p>
               <a href={`/admin/cohorts.csv?by=${by}`} download>
-                This table as CSV
+                {t.adminTableAsCsv}
               </a>
             </p>
-            <h2>Email delivery</h2>
+            <h2>{t.adminEmailDelivery}</h2>
             <p>
-              {outbox.pending} waiting to be sent, {outbox.failed} given up on. <a href="/admin/mail">Details and retries</a>
+              {t.adminOutbox(outbox.pending, outbox.failed)} <a href="/admin/mail">{t.adminDetailsAndRetries}</a>
             </p>
             {failed.length > 0 ? <FailedTable mails={failed} csrf={gate.state.csrf} /> : null}
           </>,
@@ -73,7 +75,7 @@ export function adminRoutes(app: FastifyInstance, ctx: WebContext): void {
       admin.setNotFoundHandler(async (req, reply) => {
         const gate = await adminState(req, reply, ctx);
         if (gate.redirect) return gate.redirect;
-        return page(reply, 404, gate.state, "Not found", <p>There is no page at this address.</p>);
+        return page(reply, 404, gate.state, gate.state.t.titleNotFound, <p>{gate.state.t.notFoundText}</p>);
       });
     },
     { prefix: "/admin" },
@@ -89,22 +91,27 @@ function isoDay(c: Cohort): string {
   return new Date(c.start).toISOString().slice(0, 10);
 }
 
-function cohortName(c: Cohort, period: CohortPeriod): string {
-  return period === "day" ? isoDay(c) : `week of ${isoDay(c)}`;
+function cohortName(c: Cohort, period: CohortPeriod, t: Catalogue): string {
+  return period === "day" ? isoDay(c) : t.cohortWeekOf(isoDay(c));
 }
 
-const SERIES = [...WINDOWS.map((w) => w.label), "ever"];
+/** The confirmation windows (WINDOWS: 1 hour, 1 day, 7 days), then "ever", in the page's language. */
+const SERIES_KEYS = ["cohortWithinHour", "cohortWithinDay", "cohortWithinWeek", "cohortEver"] as const;
+if (SERIES_KEYS.length !== WINDOWS.length + 1) throw new Error("admin.tsx: a label for each of WINDOWS");
+const series = (t: Catalogue) => SERIES_KEYS.map((k) => t[k]);
 
 /**
  * Each cohort as one bar 0–100 %: nested bands for confirmed within 1 hour, 1 day, 7 days and
  * ever (each contains the one before). The table below carries the same numbers in text.
  */
 function CohortChart({ cohorts, period }: { cohorts: readonly Cohort[]; period: CohortPeriod }) {
+  const t = useT();
+  const SERIES = series(t);
   const height = 100;
   const step = 12;
   return (
     <figure class="chart">
-      <svg viewBox={`0 0 ${cohorts.length * step} ${height}`} preserveAspectRatio="none" role="img" aria-label="Share of each cohort's sign-ups confirmed within 1 hour, 1 day, 7 days and ever">
+      <svg viewBox={`0 0 ${cohorts.length * step} ${height}`} preserveAspectRatio="none" role="img" aria-label={t.cohortChartLabel}>
         {[25, 50, 75].map((p) => (
           <line class="grid" x1={0} x2={cohorts.length * step} y1={height - p} y2={height - p} vector-effect="non-scaling-stroke" />
         ))}
@@ -113,7 +120,7 @@ function CohortChart({ cohorts, period }: { cohorts: readonly Cohort[]; period: 
           const values = [...c.within, c.confirmed];
           return (
             <g>
-              <title>{`${cohortName(c, period)}: ${c.registered} sign-ups; ${SERIES.map((s, k) => `${s} ${share(values[k]!, c.registered)}`).join(", ")}`}</title>
+              <title>{t.cohortBarTitle(cohortName(c, period, t), c.registered, SERIES.map((s, k) => `${s} ${share(values[k]!, c.registered)}`).join(", "))}</title>
               {[...values].reverse().map((v, k) => {
                 const h = (v / c.registered) * height;
                 return <rect class={`band-${SERIES.length - 1 - k}`} x={i * step + 1} y={height - h} width={step - 2} height={h} />;
@@ -123,12 +130,9 @@ function CohortChart({ cohorts, period }: { cohorts: readonly Cohort[]; period: 
         })}
       </svg>
       <figcaption>
-        <p>
-          One bar per {period}, {cohortName(cohorts[0]!, period)} to {cohortName(cohorts.at(-1)!, period)}; its full height is all
-          of that {period}'s sign-ups, the lines mark 25, 50 and 75 %.
-        </p>
+        <p>{(period === "day" ? t.cohortCaptionDay : t.cohortCaptionWeek)(cohortName(cohorts[0]!, period, t), cohortName(cohorts.at(-1)!, period, t))}</p>
         {SERIES.map((s, k) => (
-          <span class={`key band-${k}`}>confirmed {s}</span>
+          <span class={`key band-${k}`}>{t.cohortKey(s)}</span>
         ))}
       </figcaption>
     </figure>
@@ -136,14 +140,15 @@ function CohortChart({ cohorts, period }: { cohorts: readonly Cohort[]; period: 
 }
 
 function CohortTable({ cohorts, period }: { cohorts: readonly Cohort[]; period: CohortPeriod }) {
+  const t = useT();
   return (
     <table class="cohorts">
       <thead>
         <tr>
-          <th>{period === "day" ? "Day" : "Week"}</th>
-          <th>Sign-ups</th>
-          {SERIES.map((s) => (
-            <th>Confirmed {s}</th>
+          <th>{period === "day" ? t.cohortColDay : t.cohortColWeek}</th>
+          <th>{t.cohortColSignUps}</th>
+          {series(t).map((s) => (
+            <th>{t.cohortColConfirmed(s)}</th>
           ))}
         </tr>
       </thead>
@@ -151,8 +156,8 @@ function CohortTable({ cohorts, period }: { cohorts: readonly Cohort[]; period: 
         {[...cohorts].reverse().map((c) => (
           <tr data-cohort={isoDay(c)}>
             <td>
-              {cohortName(c, period)}
-              {c.open && c.registered > 0 ? " (still filling)" : ""}
+              {cohortName(c, period, t)}
+              {c.open && c.registered > 0 ? t.cohortStillFilling : ""}
             </td>
             <td>{c.registered}</td>
             {[...c.within, c.confirmed].map((n) => (

@@ -18,15 +18,18 @@ export interface PageState {
   readonly path: string;
 }
 
-/** Everything a page needs from the request: who is signed in, a CSRF token, its language. */
-export async function pageState(req: FastifyRequest, reply: FastifyReply, ctx: WebContext): Promise<PageState> {
+/**
+ * Everything a page needs from the request: who is signed in, a CSRF token, its language.
+ * `owner`: the stored language of the account a signed-out page is about (see pageLocale).
+ */
+export async function pageState(req: FastifyRequest, reply: FastifyReply, ctx: WebContext, owner?: string | null): Promise<PageState> {
   const viewer = await viewerOf(req, ctx.deps);
-  return { ...bareState(req, ctx.deps.config, viewer), csrf: csrfToken(req, reply, ctx.deps) };
+  return { ...bareState(req, ctx.deps.config, viewer, owner), csrf: csrfToken(req, reply, ctx.deps) };
 }
 
 /** For error pages that must not touch the session or set cookies: no CSRF token, no switch. */
-export function bareState(req: FastifyRequest, config: Config, viewer: Viewer | null = null): PageState {
-  const locale = pageLocale(req, viewer, config.defaultLocale);
+export function bareState(req: FastifyRequest, config: Config, viewer: Viewer | null = null, owner?: string | null): PageState {
+  const locale = pageLocale(req, viewer, config.defaultLocale, owner);
   return { viewer, csrf: "", locale, t: catalogue(locale), path: returnPath(config, req.url) };
 }
 

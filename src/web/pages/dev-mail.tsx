@@ -2,10 +2,11 @@ import type { FastifyInstance } from "fastify";
 import { deleteAllDevMail, findDevMail, headerLines, listDevMail, rawMessage, type DevMessage } from "../../mail/dev-mailbox.ts";
 import { formatTime } from "../../mail/message.tsx";
 import type { WebContext } from "../http.ts";
-import { CsrfField } from "../views/layout.tsx";
+import { CsrfField, useT } from "../views/layout.tsx";
+import type { TextKey } from "../../i18n/index.ts";
 import { page, pageState, type PageState } from "./common.tsx";
 
-const VIEWS = { html: "HTML", text: "Text", headers: "Headers", raw: "Raw" } as const;
+const VIEWS = { html: "devMailViewHtml", text: "devMailViewText", headers: "devMailViewHeaders", raw: "devMailViewRaw" } as const satisfies Record<string, TextKey>;
 type View = keyof typeof VIEWS;
 
 /** Plain text with every http(s) URL turned into a link (escaped by the view like any text). */
@@ -26,7 +27,7 @@ export function devMailRoutes(app: FastifyInstance, ctx: WebContext): void {
     const to = (req.query as Record<string, unknown>).to;
     const mails = await listDevMail(deps, typeof to === "string" ? to : undefined);
     const state = await pageState(req, reply, ctx);
-    return page(reply, 200, state, "Dev mailbox", <Mailbox state={state} mails={mails} filtered={typeof to === "string"} />);
+    return page(reply, 200, state, state.t.devMailTitle, <Mailbox state={state} mails={mails} filtered={typeof to === "string"} />);
   });
 
   app.get<{ Params: { id: string } }>("/dev/mail/:id", async (req, reply) => {
@@ -67,31 +68,32 @@ function withInlineStyles(policy: string): string {
 }
 
 function Mailbox({ state, mails, filtered }: { state: PageState; mails: DevMessage[]; filtered: boolean }) {
+  const { t } = state;
   return (
     <>
       <p>
-        Every email the app queued, newest first — shown because no <code>SMTP_URL</code> is set.{" "}
-        {filtered ? <a href="/dev/mail">Show all</a> : null}
+        {t.devMailIntroBefore} <code>SMTP_URL</code> {t.devMailIntroAfter}{" "}
+        {filtered ? <a href="/dev/mail">{t.devMailShowAll}</a> : null}
       </p>
       {mails.length === 0 ? (
-        <p class="empty">No messages{filtered ? " to this address" : ""}.</p>
+        <p class="empty">{filtered ? t.devMailNoneToAddress : t.devMailNone}</p>
       ) : (
         <>
-          <ol class="mail-list" aria-label={`${mails.length} message${mails.length === 1 ? "" : "s"}`}>
+          <ol class="mail-list" aria-label={t.devMailCount(mails.length)}>
             {mails.map(({ id, messageId, mail, createdAt, status }) => (
               <li class="mail" data-to={mail.to} data-message-id={messageId} data-kind={mail.kind}>
                 <a class="subject" href={`/dev/mail/${id}`}>
                   {mail.subject}
                 </a>
                 <span class="meta">
-                  To <strong class="to">{mail.to}</strong> · <time dateTime={new Date(createdAt).toISOString()}>{formatTime(createdAt)}</time> ·{" "}
+                  {t.devMailTo} <strong class="to">{mail.to}</strong> · <time dateTime={new Date(createdAt).toISOString()}>{formatTime(createdAt, t)}</time> ·{" "}
                   <span class="kind">{mail.kind}</span>
                   {status === "sent" ? null : ` · ${status}`}
                 </span>
                 {/* The text part, for a quick look (and for scripts reading this page): plain, so
                     each link appears once here; the message's Text view makes them clickable. */}
                 <details>
-                  <summary>Text</summary>
+                  <summary>{t.devMailViewText}</summary>
                   <pre>{mail.text}</pre>
                 </details>
               </li>
@@ -100,7 +102,7 @@ function Mailbox({ state, mails, filtered }: { state: PageState; mails: DevMessa
           <form method="post" action="/dev/mail/delete">
             <CsrfField token={state.csrf} />
             <button type="submit" class="secondary">
-              Delete all messages
+              {t.devMailDeleteAll}
             </button>
           </form>
         </>
@@ -112,35 +114,36 @@ function Mailbox({ state, mails, filtered }: { state: PageState; mails: DevMessa
 function MessageView({ message, view, raw, from }: { message: DevMessage; view: View; raw: Buffer | null; from: string }) {
   const { mail } = message;
   const base = `/dev/mail/${message.id}`;
+  const t = useT();
   return (
     <>
       <p>
-        <a href="/dev/mail">← All messages</a>
+        <a href="/dev/mail">{t.devMailAll}</a>
       </p>
       <dl class="mail-meta">
-        <dt>From</dt>
+        <dt>{t.devMailFrom}</dt>
         <dd>{from}</dd>
-        <dt>To</dt>
+        <dt>{t.devMailTo}</dt>
         <dd>{mail.to}</dd>
-        <dt>Date</dt>
-        <dd>{formatTime(message.createdAt)}</dd>
-        <dt>Kind</dt>
+        <dt>{t.devMailDate}</dt>
+        <dd>{formatTime(message.createdAt, t)}</dd>
+        <dt>{t.devMailKind}</dt>
         <dd>
           {mail.kind} ({message.status})
         </dd>
       </dl>
-      <nav class="tabs" aria-label="Show the message as">
+      <nav class="tabs" aria-label={t.devMailShowAs}>
         {(Object.keys(VIEWS) as View[]).map((v) =>
           v === view ? (
             <a href={`${base}?view=${v}`} aria-current="page">
-              {VIEWS[v]}
+              {t[VIEWS[v]]}
             </a>
           ) : (
-            <a href={`${base}?view=${v}`}>{VIEWS[v]}</a>
+            <a href={`${base}?view=${v}`}>{t[VIEWS[v]]}</a>
           ),
         )}
         <a href={`${base}/raw`} download={`${message.id}.eml`}>
-          Download .eml
+          {t.devMailDownload}
         </a>
       </nav>
       {view === "html" ? (
@@ -148,7 +151,7 @@ function MessageView({ message, view, raw, from }: { message: DevMessage; view: 
         // app. Its links open in a new tab (Mailpit does the same), outside the sandbox.
         <iframe
           class="mail-html"
-          title={`HTML part of “${mail.subject}”`}
+          title={t.devMailHtmlPart(mail.subject)}
           sandbox="allow-popups allow-popups-to-escape-sandbox"
           srcdoc={linksInNewTab(mail.html)}
         />

@@ -10,7 +10,7 @@ import { page, type PageState } from "./common.tsx";
 import { confirmedViewer } from "./profile.tsx";
 
 function deletePage(reply: FastifyReply, state: PageState & { viewer: Viewer }, status: number, email: string, error?: string) {
-  return page(reply, status, state, "Delete your account", <AccountEnd csrf={state.csrf} error={error} email={email} />);
+  return page(reply, status, state, state.t.deleteAccount, <AccountEnd csrf={state.csrf} error={error} email={email} />);
 }
 
 export function lifecycleRoutes(app: FastifyInstance, ctx: WebContext): void {

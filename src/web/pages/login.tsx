@@ -18,7 +18,7 @@ function LoginForm({ csrf, next, email = "", error, passkeys }: { csrf: string; 
       <Field label={t.fieldEmail} name="email" type="email" value={email} autocomplete={passkeys ? "username webauthn" : "username"} />
       <Field label={t.fieldPassword} name="password" type="password" autocomplete="current-password" />
       <button type="submit">{t.signIn}</button>
-      {passkeys ? <div id="passkey-login" hidden data-next={next} /> : null}
+      {passkeys ? <div id="passkey-login" hidden data-next={next} data-label={t.passkeySignIn} data-failed={t.passkeyFailed} /> : null}
       <p>
         <a href="/forgot">{t.forgotPassword}</a> · <a href={withNext("/register", next)}>{t.createAnAccount}</a>
       </p>

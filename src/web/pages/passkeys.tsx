@@ -8,7 +8,7 @@ import { clientInfo, setSessionCookie, viewerOf, type WebContext } from "../http
 import { safeNext } from "../redirects.ts";
 import { PASSKEYS_JS, simpleWebAuthnBrowserBundle } from "../passkeys-script.ts";
 import { isReauthRequired, pendingSignIn, reauthRedirect, signInWithPasskey } from "../second-step.ts";
-import { Alert, CsrfField } from "../views/layout.tsx";
+import { Alert, CsrfField, Scrolls } from "../views/layout.tsx";
 import { page } from "./common.tsx";
 import { confirmedViewer } from "./profile.tsx";
 
@@ -47,58 +47,60 @@ export function passkeyRoutes(app: FastifyInstance, ctx: WebContext): void {
     const gate = await confirmedViewer(req, reply, ctx, "/profile/passkeys");
     if (gate.redirect) return gate.redirect;
     const keys = await listPasskeys(deps, gate.state.viewer.userId);
-    const csrf = gate.state.csrf;
+    const { csrf, t } = gate.state;
     return page(
       reply,
       200,
       gate.state,
-      "Passkeys",
+      t.passkeys,
       <>
-        {deps.config.webauthnRpId ? null : <Alert kind="info">Passkeys are not available on this server.</Alert>}
-        {keys.length === 0 ? <p>You have no passkeys yet.</p> : null}
-        <table>
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Added</th>
-              <th>Last used</th>
-              <th>Kind</th>
-              <th>
-                <span class="visually-hidden">Remove</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {keys.map((k) => (
-              <tr data-passkey={k.id}>
-                <td>{k.name}</td>
-                <td>{formatTime(k.createdAt)}</td>
-                <td>{k.lastUsedAt === null ? "never" : formatTime(k.lastUsedAt)}</td>
-                <td>{k.synced ? "synced" : "this device only"}</td>
-                <td>
-                  <form method="post" action={`/profile/passkeys/${k.id}/delete`} class="inline">
-                    <CsrfField token={csrf} />
-                    <button type="submit">Remove</button>
-                  </form>
-                </td>
+        {deps.config.webauthnRpId ? null : <Alert kind="info">{t.passkeysUnavailable}</Alert>}
+        {keys.length === 0 ? <p>{t.noPasskeysYet}</p> : null}
+        <Scrolls label={t.passkeys}>
+          <table>
+            <thead>
+              <tr>
+                <th>{t.colName}</th>
+                <th>{t.colAdded}</th>
+                <th>{t.colLastUsed}</th>
+                <th>{t.colKind}</th>
+                <th>
+                  <span class="visually-hidden">{t.remove}</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {keys.map((k) => (
+                <tr data-passkey={k.id}>
+                  <td>{k.name}</td>
+                  <td>{formatTime(k.createdAt, t)}</td>
+                  <td>{k.lastUsedAt === null ? t.never : formatTime(k.lastUsedAt, t)}</td>
+                  <td>{k.synced ? t.passkeySynced : t.passkeyThisDeviceOnly}</td>
+                  <td>
+                    <form method="post" action={`/profile/passkeys/${k.id}/delete`} class="inline">
+                      <CsrfField token={csrf} />
+                      <button type="submit">{t.remove}</button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Scrolls>
         {deps.config.webauthnRpId ? (
           <>
             <p class="field" hidden>
-              <label for="passkey-name">Name of the new passkey</label>
-              <input id="passkey-name" name="passkey_name" type="text" maxLength={64} placeholder="e.g. My phone" />
+              <label for="passkey-name">{t.passkeyNameLabel}</label>
+              <input id="passkey-name" name="passkey_name" type="text" maxLength={64} placeholder={t.passkeyNamePlaceholder} />
             </p>
-            <div id="passkey-add" hidden />
+            <div id="passkey-add" hidden data-label={t.passkeyAdd} data-failed={t.passkeyFailed} />
             <noscript>
-              <p>Adding a passkey needs JavaScript.</p>
+              <p>{t.passkeyNeedsScript}</p>
             </noscript>
           </>
         ) : null}
         <p>
-          <a href="/profile/2fa">Two-step sign-in</a> · <a href="/profile">Back to your profile</a>
+          <a href="/profile/2fa">{t.twoStepSignIn}</a> · <a href="/profile">{t.backToProfile}</a>
         </p>
       </>,
       deps.config.webauthnRpId ? PASSKEY_SCRIPTS : [],

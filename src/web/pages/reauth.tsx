@@ -37,7 +37,7 @@ export function reauthRoutes(app: FastifyInstance, ctx: WebContext): void {
             <button type="submit">{t.confirmWithCode}</button>
           </form>
         ) : null}
-        {methods.includes("passkey") ? <div id="passkey-reauth" hidden data-next={next} /> : null}
+        {methods.includes("passkey") ? <div id="passkey-reauth" hidden data-next={next} data-label={t.passkeyConfirm} data-failed={t.passkeyFailed} /> : null}
       </>,
       methods.includes("passkey") ? PASSKEY_SCRIPTS : [],
     );

@@ -1,9 +1,10 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import { checkResetLink } from "../../accounts/recovery.ts";
 import { formatDuration } from "../../mail/message.tsx";
 import { guardedForgot, guardedReset } from "../guarded.ts";
 import { clearSessionCookie, formFields, type WebContext } from "../http.ts";
+import { linkOwnerLocale } from "../locale.ts";
 import { Alert, CsrfField, ErrorSummary, Field, useT } from "../views/layout.tsx";
 import { page, pageState, type PageState } from "./common.tsx";
 
@@ -75,8 +76,12 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
     );
   });
 
+  // Nobody may be signed in here: the page speaks the language of the link's account.
+  const linkState = async (req: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) =>
+    pageState(req, reply, ctx, await linkOwnerLocale(req, ctx, req.params.token, "reset"));
+
   app.get<{ Params: { token: string } }>("/reset/:token", async (req, reply) => {
-    const state = await pageState(req, reply, ctx);
+    const state = await linkState(req, reply);
     try {
       await checkResetLink(deps, req.params.token);
     } catch (err) {
@@ -92,7 +97,7 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
       await guardedReset(ctx, req, req.params.token, form);
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
-      const state = await pageState(req, reply, ctx);
+      const state = await linkState(req, reply);
       if (err.code === "invalid_input") {
         return page(reply, 422, state, state.t.titleChooseNewPassword, <ResetForm token={req.params.token} csrf={state.csrf} errors={err.fields} />);
       }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { AccountError, messageOf, type FieldErrors } from "../../accounts/errors.ts";
 import { guardedAddressFix, guardedRegister, guardedResend } from "../guarded.ts";
 import { applyErrorHeaders, auditRateLimited, formFields, rememberNext, takeNext, viewerOf, type WebContext } from "../http.ts";
+import { apiCatalogue } from "../locale.ts";
 import { safeNext, withNext } from "../redirects.ts";
 import { Alert, CsrfField, ErrorSummary, Field, useT } from "../views/layout.tsx";
 import { humanDuration } from "../views/time.ts";
@@ -70,7 +71,7 @@ export function renderUnconfirmed(reply: FastifyReply, status: number, { state, 
             {wait > 0 ? (
               <>
                 {" "}
-                <span data-countdown={wait} data-format={t.countdownFormat} data-done="">
+                <span data-countdown={wait} data-format={t.countdownFormat} data-done="" data-min={t.countdownMinutes} data-sec={t.countdownSeconds}>
                   {t.inWait(humanDuration(wait, t))}
                 </span>
               </>
@@ -131,7 +132,7 @@ export function registrationRoutes(app: FastifyInstance, ctx: WebContext): void 
   /** Polled by the "check your inbox" tab. */
   app.get("/unconfirmed/status", async (req, reply) => {
     const viewer = await viewerOf(req, deps);
-    if (!viewer) return reply.code(401).send({ error: { code: "unauthenticated", message: "Please sign in." } });
+    if (!viewer) return reply.code(401).send({ error: { code: "unauthenticated", message: apiCatalogue(req, deps.config.defaultLocale).errUnauthenticated } });
     return { confirmed: viewer.confirmed };
   });
 

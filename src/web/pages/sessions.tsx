@@ -37,7 +37,7 @@ export function sessionRoutes(app: FastifyInstance, ctx: WebContext): void {
             {sessions.map((s) => (
               <tr data-session={s.publicId}>
                 <td>
-                  {summariseUserAgent(s.userAgent)}
+                  {summariseUserAgent(s.userAgent, t)}
                   {s.current ? <strong>{t.thisDevice}</strong> : null}
                 </td>
                 <td>{s.ip ?? "—"}</td>

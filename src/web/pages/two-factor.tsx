@@ -8,13 +8,14 @@ import { safeNext } from "../redirects.ts";
 import type { Viewer } from "../../accounts/sessions.ts";
 import { isReauthRequired, pendingSignIn, reauthRedirect, secondFactorMethods } from "../second-step.ts";
 import { PASSKEY_SCRIPTS } from "./passkeys.tsx";
-import { Alert, CsrfField } from "../views/layout.tsx";
+import { Alert, CsrfField, useT } from "../views/layout.tsx";
+import type { TextKey } from "../../i18n/index.ts";
 import { CodeField, RecoveryCodesView, TotpSetupView } from "../views/second-factor.tsx";
 import { bareState, page, type PageState } from "./common.tsx";
 import { confirmedViewer } from "./profile.tsx";
 
-const NOTICES: Record<string, string> = {
-  off: "Two-step sign-in is off. The authenticator app and its recovery codes were removed.",
+const NOTICES: Record<string, TextKey> = {
+  off: "noticeTwoStepOff",
 };
 
 /** Inline SVG, made server-side (no script); `qrcode` is loaded on first use, not at start. */
@@ -29,20 +30,21 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
   // ---- the second step of a sign-in ------------------------------------------------------
 
   function SecondStepForm({ csrf, next, error }: { csrf: string; next: string; error?: string }) {
+    const t = useT();
     return (
       <>
         {error ? <Alert>{error}</Alert> : null}
         <form method="post" action="/login/2fa" novalidate>
           <CsrfField token={csrf} />
           <input type="hidden" name="next" value={next} />
-          <CodeField label="Code" hint="The 6-digit code from your authenticator app, or one of your recovery codes." />
-          <button type="submit">Continue</button>
+          <CodeField label={t.fieldCode} hint={t.secondStepHint} />
+          <button type="submit">{t.continueButton}</button>
         </form>
-        <div id="passkey-second-factor" hidden data-next={next} />
+        <div id="passkey-second-factor" hidden data-next={next} data-label={t.passkeyInstead} data-failed={t.passkeyFailed} />
         <form method="post" action="/logout">
           <CsrfField token={csrf} />
           <button type="submit" class="secondary">
-            Cancel and sign out
+            {t.cancelAndSignOut}
           </button>
         </form>
       </>
@@ -59,7 +61,8 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (!pending) return reply.redirect("/login", 303);
     const next = safeNext(deps.config, (req.query as Record<string, unknown>).next);
     const csrf = csrfToken(req, reply, deps);
-    return page(reply, 200, { ...bareState(req, deps.config), csrf }, "Two-step sign-in", <SecondStepForm csrf={csrf} next={next} />, await scriptsFor(pending));
+    const state = { ...bareState(req, deps.config, null, pending.locale), csrf };
+    return page(reply, 200, state, state.t.twoStepSignIn, <SecondStepForm csrf={csrf} next={next} />, await scriptsFor(pending));
   });
 
   app.post("/login/2fa", async (req, reply) => {
@@ -77,8 +80,9 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
       return reply.redirect("/login", 303);
     }
     const csrf = csrfToken(req, reply, deps);
-    const form = <SecondStepForm csrf={csrf} next={safeNext(deps.config, next)} error="That code is not right." />;
-    return page(reply, 401, { ...bareState(req, deps.config), csrf }, "Two-step sign-in", form, await scriptsFor(pending));
+    const state = { ...bareState(req, deps.config, null, pending.locale), csrf };
+    const form = <SecondStepForm csrf={csrf} next={safeNext(deps.config, next)} error={state.t.codeNotRight} />;
+    return page(reply, 401, state, state.t.twoStepSignIn, form, await scriptsFor(pending));
   });
 
   // ---- the profile's second factors ----------------------------------------------------
@@ -88,39 +92,40 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
     if (gate.redirect) return gate.redirect;
     const f = await secondFactors(deps.db.kysely, gate.state.viewer.userId);
     const done = (req.query as Record<string, unknown>).done;
-    const csrf = gate.state.csrf;
+    const { csrf, t } = gate.state;
+    const notice = typeof done === "string" && Object.hasOwn(NOTICES, done) ? t[NOTICES[done]!] : undefined;
     return page(
       reply,
       200,
       gate.state,
-      "Two-step sign-in",
+      t.twoStepSignIn,
       <>
-        {typeof done === "string" && NOTICES[done] ? <Alert kind="info">{NOTICES[done]}</Alert> : null}
+        {notice ? <Alert kind="info">{notice}</Alert> : null}
         <p data-totp={f.totp ? "on" : "off"}>
-          Authenticator app: <strong>{f.totp ? "on" : "off"}</strong>
+          {t.authenticatorAppLabel} <strong>{f.totp ? t.stateOn : t.stateOff}</strong>
         </p>
         {f.totp ? (
           <>
             <p>
-              Recovery codes left: <strong data-recovery-left={f.recoveryCodesLeft}>{f.recoveryCodesLeft}</strong>
+              {t.recoveryCodesLeft} <strong data-recovery-left={f.recoveryCodesLeft}>{f.recoveryCodesLeft}</strong>
             </p>
             <form method="post" action="/profile/2fa/recovery-codes">
               <CsrfField token={csrf} />
-              <button type="submit">Make new recovery codes</button>
+              <button type="submit">{t.makeNewRecoveryCodes}</button>
             </form>
             <form method="post" action="/profile/2fa/totp/disable">
               <CsrfField token={csrf} />
-              <button type="submit">Turn off two-step sign-in</button>
+              <button type="submit">{t.turnOffTwoStep}</button>
             </form>
           </>
         ) : (
           <form method="post" action="/profile/2fa/totp/setup">
             <CsrfField token={csrf} />
-            <button type="submit">Set up an authenticator app</button>
+            <button type="submit">{t.setUpAuthenticatorApp}</button>
           </form>
         )}
         <p>
-          <a href="/profile/passkeys">Passkeys</a> ({f.passkeys}) · <a href="/profile">Back to your profile</a>
+          <a href="/profile/passkeys">{t.passkeys}</a> ({f.passkeys}) · <a href="/profile">{t.backToProfile}</a>
         </p>
       </>,
     );
@@ -128,7 +133,7 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
 
   async function setupPage(reply: FastifyReply, state: PageState, setup: TotpSetup, status: number, error?: string) {
     const svg = await qrSvg(setup.uri);
-    return page(reply, status, state, "Set up an authenticator app", <TotpSetupView csrf={state.csrf} secret={setup.secret} qrSvg={svg} error={error} />);
+    return page(reply, status, state, state.t.setUpAuthenticatorApp, <TotpSetupView csrf={state.csrf} secret={setup.secret} qrSvg={svg} error={error} />);
   }
 
   /** Runs a sensitive step; a stale session goes to /reauth and comes back to /profile/2fa. */
@@ -155,7 +160,7 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
       const enabled = await enableTotp(deps, gate.state.viewer, code, clientInfo(req));
       setSessionCookie(reply, deps, enabled.session);
       ctx.mailQueued();
-      return page(reply, 200, gate.state, "Two-step sign-in is on", <RecoveryCodesView codes={enabled.recoveryCodes} />);
+      return page(reply, 200, gate.state, gate.state.t.titleTwoStepOn, <RecoveryCodesView codes={enabled.recoveryCodes} />);
     } catch (err) {
       if (!(err instanceof AccountError) || err.code !== "invalid_input") throw err;
       const setup = await pendingTotpSetup(deps, gate.state.viewer);
@@ -180,7 +185,7 @@ export function twoFactorRoutes(app: FastifyInstance, ctx: WebContext): void {
     return sensitive(reply, async () => {
       const codes = await regenerateRecoveryCodes(deps, gate.state.viewer, clientInfo(req));
       ctx.mailQueued();
-      return page(reply, 200, gate.state, "New recovery codes", <RecoveryCodesView codes={codes} />);
+      return page(reply, 200, gate.state, gate.state.t.titleNewRecoveryCodes, <RecoveryCodesView codes={codes} />);
     });
   });
 }

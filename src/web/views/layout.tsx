@@ -36,7 +36,7 @@ export function Layout({ title, viewer, csrf, children, scripts = [], locale, pa
           <script src={src} defer />
         ))}
       </head>
-      <body>
+      <body data-show={t.showPassword} data-hide={t.hidePassword} data-show-label={t.showPasswordLabel} data-hide-label={t.hidePasswordLabel}>
         <header>
           <a href="/" class="brand">
             Latchkey

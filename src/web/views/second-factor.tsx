@@ -1,5 +1,5 @@
 import { groupKey } from "../../accounts/second-factor/totp.ts";
-import { CsrfField } from "./layout.tsx";
+import { CsrfField, useT } from "./layout.tsx";
 
 /** A code input: TOTP digits or a recovery code (letters), so no numeric keyboard and no autocapitalise. */
 export function CodeField({ label, error, hint }: { label: string; error?: string | undefined; hint?: string }) {
@@ -29,17 +29,18 @@ export function CodeField({ label, error, hint }: { label: string; error?: strin
 
 /** The QR code (inline SVG, made server-side) and the key as text, for apps that cannot scan. */
 export function TotpSetupView({ csrf, secret, qrSvg, error }: { csrf: string; secret: string; qrSvg: string; error?: string | undefined }) {
+  const t = useT();
   return (
     <>
-      <p>Scan this code with your authenticator app, or type the key into it. Then enter the 6-digit code the app shows.</p>
-      <figure class="qr" dangerouslySetInnerHTML={{ __html: qrSvg }} />
+      <p>{t.totpScanIntro}</p>
+      <figure class="qr" role="img" aria-label={t.totpQrLabel} dangerouslySetInnerHTML={{ __html: qrSvg }} />
       <p>
-        Key: <code data-totp-key>{groupKey(secret)}</code>
+        {t.totpKey} <code data-totp-key>{groupKey(secret)}</code>
       </p>
       <form method="post" action="/profile/2fa/totp" novalidate>
         <CsrfField token={csrf} />
-        <CodeField label="Code from the app" error={error} />
-        <button type="submit">Turn on two-step sign-in</button>
+        <CodeField label={t.codeFromTheApp} error={error === undefined ? undefined : t.flowMessage(error)} />
+        <button type="submit">{t.turnOnTwoStep}</button>
       </form>
     </>
   );
@@ -47,12 +48,11 @@ export function TotpSetupView({ csrf, secret, qrSvg, error }: { csrf: string; se
 
 /** Recovery codes, shown once, with a plain-text download that needs no JavaScript. */
 export function RecoveryCodesView({ codes }: { codes: readonly string[] }) {
-  const text = `Latchkey recovery codes\nEach code works once.\n\n${codes.join("\n")}\n`;
+  const t = useT();
+  const text = `${t.recoveryCodesFileHeading}\n\n${codes.join("\n")}\n`;
   return (
     <>
-      <p>
-        Keep these recovery codes somewhere safe. Each one signs you in once if you lose your authenticator app. They are shown only now.
-      </p>
+      <p>{t.recoveryCodesKeep}</p>
       <ul class="recovery-codes">
         {codes.map((c) => (
           <li>
@@ -61,10 +61,10 @@ export function RecoveryCodesView({ codes }: { codes: readonly string[] }) {
         ))}
       </ul>
       <p>
-        <a download="latchkey-recovery-codes.txt" href={`data:text/plain;charset=utf-8,${encodeURIComponent(text)}`}>
-          Download as text
+        <a download={t.recoveryCodesFileName} href={`data:text/plain;charset=utf-8,${encodeURIComponent(text)}`}>
+          {t.downloadAsText}
         </a>{" "}
-        · <a href="/profile/2fa">Done</a>
+        · <a href="/profile/2fa">{t.done}</a>
       </p>
     </>
   );
