@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from "fastify";
 import type { VNode } from "preact";
-import { renderToString } from "preact-render-to-string";
 import { recordEvent } from "../accounts/audit.ts";
 import type { ClientInfo, Deps } from "../accounts/deps.ts";
 import { AccountError, invalidInput, type FieldErrors } from "../accounts/errors.ts";
@@ -9,6 +8,8 @@ import { isDatabaseUnavailable } from "../db/errors.ts";
 import { hmac, randomToken, safeEqual, TOKEN_PATTERN } from "../secrets.ts";
 import type { RateLimits } from "./rate-limits.ts";
 import { safeNext } from "./redirects.ts";
+import { renderPage } from "./views/layout.tsx";
+import type { Catalogue } from "../i18n/index.ts";
 
 /** What every page module receives. */
 export interface WebContext {
@@ -148,8 +149,8 @@ export function formFields<K extends string>(body: unknown, names: readonly K[])
 
 // ---- rendering -------------------------------------------------------------------------
 
-export function render(reply: FastifyReply, status: number, page: VNode): FastifyReply {
-  return reply.code(status).type("text/html; charset=utf-8").send(`<!doctype html>${renderToString(page)}`);
+export function render(reply: FastifyReply, status: number, t: Catalogue, page: VNode): FastifyReply {
+  return reply.code(status).type("text/html; charset=utf-8").send(`<!doctype html>${renderPage(t, page)}`);
 }
 
 /** A refused request leaves a trace in the audit log (best effort: the refusal stands anyway). */

@@ -58,6 +58,7 @@ export function page(reply: FastifyReply, status: number, state: PageState, titl
   return render(
     reply,
     status,
+    state.t,
     <Layout title={title} viewer={state.viewer} csrf={state.csrf} scripts={scripts} locale={state.locale} path={state.path}>
       {body}
     </Layout>,

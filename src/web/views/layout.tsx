@@ -1,13 +1,30 @@
-import { createContext, type ComponentChildren } from "preact";
-import { useContext } from "preact/hooks";
+import type { ComponentChildren, VNode } from "preact";
+import { renderToString } from "preact-render-to-string";
 import { isAdmin, type Viewer } from "../../accounts/sessions.ts";
 import { catalogue, LOCALES, type Catalogue, type Locale } from "../../i18n/index.ts";
 
-/** The page's catalogue, for shared components deep in a page (set by Layout). */
-export const I18n = createContext<Catalogue>(catalogue("en"));
+/**
+ * The catalogue of the page being rendered, for shared components deep in it (`useT`). Set by
+ * `renderPage` around one synchronous renderToString, so one page's language never reaches
+ * another's. Not preact's context: importing preact/hooks installs render hooks that every page
+ * pays for (GET /profile 191 → 243 µs of event-loop CPU, side by side; decision 013).
+ */
+let pageCatalogue: Catalogue | undefined;
 
 export function useT(): Catalogue {
-  return useContext(I18n);
+  if (!pageCatalogue) throw new Error("useT() outside renderPage: a shared component was rendered without its page's language");
+  return pageCatalogue;
+}
+
+/** A page's HTML, with `t` as the catalogue its components read through useT. */
+export function renderPage(t: Catalogue, page: VNode): string {
+  const outer = pageCatalogue;
+  pageCatalogue = t;
+  try {
+    return renderToString(page);
+  } finally {
+    pageCatalogue = outer;
+  }
 }
 
 export interface LayoutProps {
@@ -64,7 +81,7 @@ export function Layout({ title, viewer, csrf, children, scripts = [], locale, pa
         </header>
         <main>
           <h1>{title}</h1>
-          <I18n.Provider value={t}>{children}</I18n.Provider>
+          {children}
         </main>
         <footer>
           <LanguageSwitch locale={locale} path={path} csrf={csrf} label={t.footerLanguage} />
