@@ -7,8 +7,8 @@ const TOP = "\u{10FFFF}";
 /**
  * `column starts with prefix` as a range (`>= prefix AND < prefix + U+10FFFF`), never LIKE.
  * Comparison must be by code point: SQLite's default BINARY collation is; PostgreSQL's database
- * collation may be linguistic, so there it is spelt `COLLATE "C"`, which the users_email_prefix
- * index (migration 006) carries.
+ * collation may be linguistic, so there it is spelt `COLLATE "C"`, which the users_email_newest
+ * index (migration 009) carries.
  *
  * `indexed: false` spells the same condition so that no index can serve it (`column || ''`):
  * for a prefix that matches many rows, walking the newest-first index and filtering finds a

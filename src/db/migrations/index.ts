@@ -7,6 +7,7 @@ import { secondFactors } from "./005-second-factors.ts";
 import { lifecycle } from "./006-lifecycle.ts";
 import { signupNotices } from "./007-signup-notices.ts";
 import { locale } from "./008-locale.ts";
+import { addressSearch } from "./009-address-search.ts";
 
 /** Applied in key order; never edit a migration that has shipped, add the next number. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   "006-lifecycle": lifecycle,
   "007-signup-notices": signupNotices,
   "008-locale": locale,
+  "009-address-search": addressSearch,
 };
