@@ -62,7 +62,7 @@ type Keys = { id: string; registered_on: number }[];
  * canonical address starts with `q` and of one status. Every step is bounded by an index:
  * - no prefix: the walk of the newest-first index (or the status's index) from the cursor;
  * - a narrow prefix (< NARROW_PREFIX matches, counted index-only): its range on email_canonical,
- *   read and sorted;
+ *   read and sorted (index-only without a status: users_email_newest carries registered_on, id);
  * - a broad prefix: first the newest WALK_BUDGET accounts after the cursor, filtered — enough
  *   when addresses are not in registration order (about 50 × total / matches rows); if that
  *   window is still short of a page, the prefix's range read and sorted after all.

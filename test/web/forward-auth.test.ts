@@ -179,6 +179,19 @@ for (const dialect of await testDialects()) {
       assert.equal((await member.get(FA, forwarded("https://deep.one.apps.test/"))).status, 200);
     });
 
+    test("only GET and HEAD are verify requests: another method is a 405 with Allow, never an identity", async () => {
+      for (const method of ["POST", "PUT", "DELETE"]) {
+        const res = await member.request(method, FA, { headers: forwarded(`${APP}/x`) });
+        assert.equal(res.status, 405, method);
+        assert.equal(res.headers.get("allow"), "GET, HEAD");
+        assert.equal(res.headers.get("remote-user"), null);
+        assert.equal(res.headers.get("cache-control"), "no-store");
+        assert.equal(res.json<{ error: { code: string } }>().error.code, "invalid_input");
+      }
+      // Only the exact paths are verify routes; anything else is the app's as before.
+      assert.equal((await member.get(`${FA}/`, forwarded(`${APP}/x`))).status, 404);
+    });
+
     test("any forwarded headers at all: never a 5xx", async () => {
       const anyText = fc.string({ unit: "binary-ascii", maxLength: 60 }).map((s) => s.replace(/[\r\n\0]/g, ""));
       await fc.assert(
