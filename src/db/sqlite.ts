@@ -110,10 +110,11 @@ interface ArrayStatement {
 
 /**
  * Rows come back from either engine as arrays and are made into plain objects here. The engines'
- * own row objects cost more: better-sqlite3 makes each column name a V8 string again on every row
- * (a bare node:http server answering with the 17-column session lookup, side by side: 7.2k req/s
- * with its row objects, 20.5k with arrays made into objects here), and node:sqlite's have a null prototype (unlike pg's) and are slower
- * to copy (1.1 µs against 2.6 µs for a six-column row on Node 24; bench/sqlite-engines.ts).
+ * own row objects cost more: better-sqlite3 makes each column name a V8 string again on every
+ * row (a bare node:http server answering with the 17-column session lookup, side by side: 7.2k
+ * req/s with its row objects, 20.5k with arrays made into objects here), and node:sqlite's have a
+ * null prototype (unlike pg's) and are slower to copy (1.1 µs against 2.6 µs for a six-column row
+ * on Node 24; bench/sqlite-engines.ts).
  */
 class RowStatement implements SqliteStatement {
   readonly reader: boolean;
