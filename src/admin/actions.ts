@@ -86,16 +86,16 @@ export async function retryMail(deps: Deps, outboxId: string, actor: Actor & { i
  */
 export async function addWebhook(deps: Deps, input: { url: string; events: string }, actor: Actor & { id: string }): Promise<Endpoint & { secret: string }> {
   const now = deps.clock.now();
-  return addEndpoint({ db: deps.db, key: deps.keys.webhook, allowPrivate: deps.config.webhookAllowPrivate, now }, input, (trx, endpoint) =>
-    recordEvent(trx, { type: "webhook_added", userId: null, actorId: actor.id, outcome: endpoint.id, client: actor.client, now }),
+  return addEndpoint({ db: deps.db, key: deps.keys.webhook, allowPrivate: deps.config.webhookAllowPrivate, now }, input, (trx, endpointId) =>
+    recordEvent(trx, { type: "webhook_added", userId: null, actorId: actor.id, outcome: endpointId, client: actor.client, now }),
   );
 }
 
 /** `POST /admin/webhooks/:id/delete`: the endpoint and its deliveries not yet made; audited. 404 for an unknown id. */
 export async function removeWebhook(deps: Deps, id: string, actor: Actor & { id: string }): Promise<void> {
   const now = deps.clock.now();
-  const removed = await removeEndpoint(deps.db, id, (trx, endpoint) =>
-    recordEvent(trx, { type: "webhook_removed", userId: null, actorId: actor.id, outcome: endpoint.id, client: actor.client, now }),
+  const removed = await removeEndpoint(deps.db, id, (trx, endpointId) =>
+    recordEvent(trx, { type: "webhook_removed", userId: null, actorId: actor.id, outcome: endpointId, client: actor.client, now }),
   );
   if (!removed) throw new AccountError("not_found");
 }

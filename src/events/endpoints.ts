@@ -33,7 +33,7 @@ export function parseEventList(input: string | undefined): EventType[] | null {
 }
 
 /** Runs in the transaction of an endpoint's change, after it (the admin pages audit with it). */
-export type AlongWith = (trx: Trx, endpoint: Endpoint) => Promise<void>;
+export type AlongWith = (trx: Trx, endpointId: string) => Promise<void>;
 
 /**
  * Adds an endpoint after the SSRF check (its host is resolved now, and again at every
@@ -50,18 +50,14 @@ export async function addEndpoint(deps: EndpointDeps, input: { url: string; even
       .insertInto("webhook_endpoints")
       .values({ id: endpoint.id, url: endpoint.url, secret: seal(deps.key, secret), events: events?.join(",") ?? null, created_at: deps.now })
       .execute();
-    await along?.(trx, endpoint);
+    await along?.(trx, endpoint.id);
   });
   return { ...endpoint, secret };
 }
 
 export async function listEndpoints(db: Db): Promise<Endpoint[]> {
   const rows = await db.kysely.selectFrom("webhook_endpoints").select(["id", "url", "events", "created_at"]).orderBy("created_at").execute();
-  return rows.map(toEndpoint);
-}
-
-function toEndpoint(r: { id: string; url: string; events: string | null; created_at: number }): Endpoint {
-  return { id: r.id, url: r.url, events: r.events === null ? null : (r.events.split(",") as EventType[]), createdAt: r.created_at };
+  return rows.map((r) => ({ id: r.id, url: r.url, events: r.events === null ? null : (r.events.split(",") as EventType[]), createdAt: r.created_at }));
 }
 
 /**
@@ -70,11 +66,10 @@ function toEndpoint(r: { id: string; url: string; events: string | null; created
  */
 export async function removeEndpoint(db: Db, id: string, along?: AlongWith): Promise<boolean> {
   return db.kysely.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom("webhook_endpoints").select(["id", "url", "events", "created_at"]).where("id", "=", id).executeTakeFirst();
-    const gone = await trx.deleteFrom("webhook_endpoints").where("id", "=", id).executeTakeFirst();
+    const gone = (await trx.deleteFrom("webhook_endpoints").where("id", "=", id).executeTakeFirst()).numDeletedRows > 0n;
     await trx.deleteFrom("outbox").where("endpoint_id", "=", id).where("status", "!=", "sent").execute();
-    if (row && gone.numDeletedRows > 0n) await along?.(trx, toEndpoint(row));
-    return gone.numDeletedRows > 0n;
+    if (gone) await along?.(trx, id);
+    return gone;
   });
 }
 
