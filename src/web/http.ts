@@ -127,24 +127,45 @@ export function csrfValid(req: FastifyRequest, deps: Deps): boolean {
 // ---- forms -----------------------------------------------------------------------------
 
 const FIELD_MAX = 4096;
+const NOT_TEXT = "Send this field once, as text.";
+const TOO_LONG = "This is too long.";
+
+function formSource(body: unknown): Record<string, unknown> {
+  return body && typeof body === "object" ? (body as Record<string, unknown>) : {};
+}
 
 /**
  * Reads the named fields as strings. A field sent twice, as an object, or absurdly long is
  * a 422 with a message on that field, never a crash further in.
  */
 export function formFields<K extends string>(body: unknown, names: readonly K[]): Record<K, string> {
-  const source = body && typeof body === "object" ? (body as Record<string, unknown>) : {};
+  const source = formSource(body);
   const out = {} as Record<K, string>;
   const fields: FieldErrors = {};
   for (const name of names) {
     const value = Object.hasOwn(source, name) ? source[name] : undefined;
     if (value === undefined || value === null) out[name] = "";
-    else if (typeof value !== "string") fields[name] = "Send this field once, as text.";
-    else if (value.length > FIELD_MAX) fields[name] = "This is too long.";
+    else if (typeof value !== "string") fields[name] = NOT_TEXT;
+    else if (value.length > FIELD_MAX) fields[name] = TOO_LONG;
     else out[name] = value;
   }
   if (Object.keys(fields).length > 0) throw invalidInput(fields);
   return out;
+}
+
+/**
+ * A field a form may send several times (a group of checkboxes): its values, each a string, at
+ * most `maxValues` of them and FIELD_MAX characters in all (with one separator between values);
+ * otherwise a 422 on that field, as formFields.
+ */
+export function formValues(body: unknown, name: string, maxValues: number): string[] {
+  const source = formSource(body);
+  const raw = Object.hasOwn(source, name) ? source[name] : undefined;
+  const values: unknown[] = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
+  if (values.length > maxValues || values.some((v) => typeof v !== "string")) throw invalidInput({ [name]: NOT_TEXT });
+  const strings = values as string[];
+  if (strings.join(",").length > FIELD_MAX) throw invalidInput({ [name]: TOO_LONG });
+  return strings;
 }
 
 // ---- rendering -------------------------------------------------------------------------

@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
-import { invalidInput } from "../../accounts/errors.ts";
 import { addWebhook, removeWebhook } from "../../admin/actions.ts";
 import { parseWebhookUrl, WebhookRefused } from "../../events/address-guard.ts";
 import { listEndpoints, recentDeliveries, type Delivery, type Endpoint } from "../../events/endpoints.ts";
 import { EVENT_TYPES, isEventType } from "../../events/types.ts";
 import type { Catalogue } from "../../i18n/index.ts";
-import { formFields, type WebContext } from "../http.ts";
+import { formFields, formValues, type WebContext } from "../http.ts";
 import { Alert, CsrfField, ErrorSummary, Field, Scrolls } from "../views/layout.tsx";
 import { actorOf, adminState, redirectWithFlash, shortTime, takeFlash } from "./admin-common.tsx";
 import { page, type PageState } from "./common.tsx";
@@ -81,11 +80,7 @@ export function adminWebhookRoutes(admin: FastifyInstance, ctx: WebContext): voi
  * once per ticked event, a script may send one comma-separated list (or both). Empty: all events.
  */
 function eventNames(body: unknown): string[] {
-  const raw = body && typeof body === "object" ? (body as Record<string, unknown>).events : undefined;
-  const values = raw === undefined || raw === null ? [] : Array.isArray(raw) ? raw : [raw];
-  if (values.length > EVENTS_VALUES_MAX || values.some((v) => typeof v !== "string")) throw invalidInput({ events: "Send this field once, as text." });
-  const joined = (values as string[]).join(",");
-  if (joined.length > 4096) throw invalidInput({ events: "This is too long." });
+  const joined = formValues(body, "events", EVENTS_VALUES_MAX).join(",");
   return [...new Set(joined.split(",").map((s) => s.trim()).filter(Boolean))];
 }
 
