@@ -3,7 +3,8 @@ import type { ComponentChildren } from "preact";
 import type { Viewer } from "../../accounts/sessions.ts";
 import { catalogue, type Catalogue, type Locale } from "../../i18n/index.ts";
 import { csrfToken, render, viewerOf, type WebContext } from "../http.ts";
-import { pageLocale } from "../locale.ts";
+import { linkOwnerLocale, pageLocale } from "../locale.ts";
+import type { TokenPurpose } from "../../db/schema.ts";
 import { Layout } from "../views/layout.tsx";
 import { safeNext, withNext } from "../redirects.ts";
 import type { Config } from "../../config.ts";
@@ -25,6 +26,19 @@ export interface PageState {
 export async function pageState(req: FastifyRequest, reply: FastifyReply, ctx: WebContext, owner?: string | null): Promise<PageState> {
   const viewer = await viewerOf(req, ctx.deps);
   return { ...bareState(req, ctx.deps.config, viewer, owner), csrf: csrfToken(req, reply, ctx.deps) };
+}
+
+/**
+ * A token link's page (/confirm/:token, /reset/:token): nobody need be signed in there, so it
+ * speaks the language of the link's account.
+ */
+export async function linkPageState(
+  req: FastifyRequest<{ Params: { token: string } }>,
+  reply: FastifyReply,
+  ctx: WebContext,
+  purpose: TokenPurpose | readonly TokenPurpose[],
+): Promise<PageState> {
+  return pageState(req, reply, ctx, await linkOwnerLocale(req, ctx, req.params.token, purpose));
 }
 
 /** For error pages that must not touch the session or set cookies: no CSRF token, no switch. */

@@ -1,11 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { AccountError, messageOf } from "../../accounts/errors.ts";
 import { checkConfirmationLink, confirmByLink } from "../../accounts/registration.ts";
 import { guardedConfirmCode } from "../guarded.ts";
 import { clientInfo, formFields, takeNext, viewerOf, type WebContext } from "../http.ts";
-import { linkOwnerLocale } from "../locale.ts";
 import { Alert, CsrfField } from "../views/layout.tsx";
-import { page, pageState, toLogin, type PageState } from "./common.tsx";
+import { linkPageState, page, pageState, toLogin, type PageState } from "./common.tsx";
 import { renderUnconfirmed } from "./registration.tsx";
 
 /** /confirm/:token serves both: a sign-up's confirmation and a new address's. */
@@ -15,12 +14,8 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
   const { deps } = ctx;
 
   // GET only looks: mail scanners and link previews open links, and must not confirm anything.
-  // Nobody may be signed in here: the page speaks the language of the link's account.
-  const linkState = async (req: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) =>
-    pageState(req, reply, ctx, await linkOwnerLocale(req, ctx, req.params.token, LINK_PURPOSES));
-
   app.get<{ Params: { token: string } }>("/confirm/:token", async (req, reply) => {
-    const state = await linkState(req, reply);
+    const state = await linkPageState(req, reply, ctx, LINK_PURPOSES);
     try {
       await checkConfirmationLink(deps, req.params.token);
     } catch (err) {
@@ -45,7 +40,7 @@ export function confirmRoutes(app: FastifyInstance, ctx: WebContext): void {
       await confirmByLink(deps, req.params.token, clientInfo(req));
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
-      return invalidLink(reply, await linkState(req, reply), err);
+      return invalidLink(reply, await linkPageState(req, reply, ctx, LINK_PURPOSES), err);
     }
     // On the device that signed up with a `next`, straight on there (SPEC §7).
     return reply.redirect(takeNext(req, reply, deps) ?? "/confirmed", 303);

@@ -1,12 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { AccountError, type FieldErrors } from "../../accounts/errors.ts";
 import { checkResetLink } from "../../accounts/recovery.ts";
 import { formatDuration } from "../../mail/message.tsx";
 import { guardedForgot, guardedReset } from "../guarded.ts";
 import { clearSessionCookie, formFields, type WebContext } from "../http.ts";
-import { linkOwnerLocale } from "../locale.ts";
 import { Alert, CsrfField, ErrorSummary, Field, useT } from "../views/layout.tsx";
-import { page, pageState, type PageState } from "./common.tsx";
+import { linkPageState, page, pageState, type PageState } from "./common.tsx";
 
 function ResetForm({ token, csrf, errors = {} }: { token: string; csrf: string; errors?: FieldErrors }) {
   const t = useT();
@@ -76,12 +75,8 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
     );
   });
 
-  // Nobody may be signed in here: the page speaks the language of the link's account.
-  const linkState = async (req: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) =>
-    pageState(req, reply, ctx, await linkOwnerLocale(req, ctx, req.params.token, "reset"));
-
   app.get<{ Params: { token: string } }>("/reset/:token", async (req, reply) => {
-    const state = await linkState(req, reply);
+    const state = await linkPageState(req, reply, ctx, "reset");
     try {
       await checkResetLink(deps, req.params.token);
     } catch (err) {
@@ -97,7 +92,7 @@ export function recoveryRoutes(app: FastifyInstance, ctx: WebContext): void {
       await guardedReset(ctx, req, req.params.token, form);
     } catch (err) {
       if (!(err instanceof AccountError)) throw err;
-      const state = await linkState(req, reply);
+      const state = await linkPageState(req, reply, ctx, "reset");
       if (err.code === "invalid_input") {
         return page(reply, 422, state, state.t.titleChooseNewPassword, <ResetForm token={req.params.token} csrf={state.csrf} errors={err.fields} />);
       }
