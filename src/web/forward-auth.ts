@@ -1,14 +1,13 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
-import { catalogueMessage, type ErrorCode } from "../accounts/errors.ts";
+import { AccountError, catalogueMessage, type ErrorCode } from "../accounts/errors.ts";
 import { lookupSession, type Viewer } from "../accounts/sessions.ts";
-import { isDatabaseUnavailable } from "../db/errors.ts";
 import { catalogue } from "../i18n/index.ts";
 import { createAssertionSigner, type AssertionSigner } from "../authz/assertion.ts";
 import { trustedCallers } from "../authz/callers.ts";
 import { verdict } from "../authz/verdict.ts";
-import { cookieName, DATABASE_RETRY_AFTER, type WebContext } from "./http.ts";
+import { asUnavailable, cookieName, type WebContext } from "./http.ts";
 import { guardedHost, withNext } from "./redirects.ts";
 
 /** Every verify answer: never cached, never a cookie (SPEC §7). */
@@ -86,12 +85,11 @@ export async function forwardAuthRoutes(app: FastifyInstance, ctx: WebContext, l
     const q = url.indexOf("?");
     const route = ROUTES.get(q < 0 ? url : url.slice(0, q));
     if (!route) return false;
-    answer(route, q < 0 ? "" : url.slice(q + 1), req, res).catch((err: unknown) => {
+    answer(route, q < 0 ? "" : url.slice(q + 1), req, res).catch((raw: unknown) => {
       if (res.headersSent) return void res.destroy();
-      if (isDatabaseUnavailable(err)) {
-        log.warn({ err }, "database unavailable");
-        return fail(res, 503, "unavailable", undefined, { "retry-after": String(DATABASE_RETRY_AFTER) });
-      }
+      // The database being away is a 503 to retry (as on every other route), anything else a 500.
+      const err = asUnavailable(raw, { log });
+      if (err instanceof AccountError) return fail(res, err.status, err.code, undefined, err.retryAfter === undefined ? {} : { "retry-after": String(err.retryAfter) });
       log.error({ err, url: q < 0 ? url : url.slice(0, q) }, "unhandled error in a verify route");
       fail(res, 500, "internal");
     });

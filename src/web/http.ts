@@ -186,7 +186,7 @@ export async function auditRateLimited(req: FastifyRequest, deps: Deps): Promise
   }).catch((err: unknown) => req.log.warn({ err }, "could not record rate_limited event"));
 }
 
-export const DATABASE_RETRY_AFTER = 5;
+const DATABASE_RETRY_AFTER = 5;
 
 /** The database being away is a 503 the client may retry, not a 500. */
 export function asUnavailable<E>(error: E, req: { log: FastifyBaseLogger }): E | AccountError {

@@ -12,8 +12,11 @@ import { clientInfo, cookieName, setSessionCookie, viewerOf, type WebContext } f
  * opens nothing but /login/2fa, and sensitive pages send stale sessions to /reauth.
  */
 
-/** What a pending sign-in may reach: the second step itself, sign-out, the language switch, and what has no session. */
-const OPEN_WHILE_PENDING = /^\/(login\/2fa|logout|locale(\?|$)|static\/|healthz|readyz|api\/v1\/login\/2fa|api\/v1\/logout|api\/openapi\.json|api\/authz\/|\.well-known\/)/;
+/**
+ * What a pending sign-in may reach: the second step itself, sign-out, the language switch, and
+ * what has no session. (The verify routes answer before fastify's hooks: web/forward-auth.ts.)
+ */
+const OPEN_WHILE_PENDING = /^\/(login\/2fa|logout|locale(\?|$)|static\/|healthz|readyz|api\/v1\/login\/2fa|api\/v1\/logout|api\/openapi\.json|\.well-known\/)/;
 
 /** The pending sign-in behind the request's cookie, if that is what it is. */
 export function pendingSignIn(req: FastifyRequest, ctx: WebContext): Promise<Viewer | null> {
