@@ -1,8 +1,9 @@
 /**
  * Node's own ExperimentalWarnings that Latchkey knowingly triggers, hidden one feature at a time
- * (README, "Node versions"); every other warning is printed as usual. On Node 24,
- * @simplewebauthn/server asks `SubtleCrypto.supports()` whether ML-DSA-44 can verify, and both
- * that method and the algorithm are still experimental there.
+ * (README, "Node versions"); every other warning is printed as usual. Node 22 still flags
+ * node:sqlite experimental (db/sqlite.ts). On Node 24, @simplewebauthn/server asks
+ * `SubtleCrypto.supports()` whether ML-DSA-44 can verify, and both that method and the algorithm
+ * are still experimental there.
  */
 const hidden = new Set<string>();
 let installed = false;

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { hideExperimentalWarnings } from "../experimental-warnings.ts";
 
 /**
  * One SQLite connection, from whichever engine this Node has (docs/decisions/008): Node's own
@@ -68,23 +69,13 @@ let loaded: NodeSqliteModule | null | undefined;
 /**
  * node:sqlite, when this Node has it (22.13+, 24), else null. Node 22 still
  * flags the module experimental: its one ExperimentalWarning about SQLite is not printed (only
- * that warning, only while the module loads); Node 24 prints none.
+ * that warning; experimental-warnings.ts); Node 24 prints none.
  */
 function loadNodeSqlite(): NodeSqliteModule | null {
   if (loaded !== undefined) return loaded;
-  const emitWarning = process.emitWarning;
-  process.emitWarning = function (this: unknown, warning: string | Error, ...rest: unknown[]) {
-    const type = typeof rest[0] === "string" ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
-    const message = typeof warning === "string" ? warning : warning.message;
-    if (type === "ExperimentalWarning" && message.startsWith("SQLite is an experimental feature")) return;
-    return (emitWarning as (...args: unknown[]) => void).call(process, warning, ...rest);
-  } as typeof process.emitWarning;
-  try {
-    const module = process.getBuiltinModule?.("node:sqlite") as NodeSqliteModule | undefined;
-    loaded = module ?? null;
-  } finally {
-    process.emitWarning = emitWarning;
-  }
+  hideExperimentalWarnings("SQLite is an experimental feature");
+  const module = process.getBuiltinModule?.("node:sqlite") as NodeSqliteModule | undefined;
+  loaded = module ?? null;
   return loaded;
 }
 
