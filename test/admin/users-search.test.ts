@@ -154,3 +154,90 @@ for (const dialect of await testDialects()) {
     });
   });
 }
+
+/**
+ * Broad prefixes (1,000 matches or more) are looked for among the newest accounts first and read
+ * as a range only when that falls short (src/admin/users.ts). Both ways must give the same answer
+ * as the plain definition: every match, newest first, in pages of 50.
+ */
+const OLD_WIDE = 1_100;
+const NEW_NARROW = 10_050;
+for (const dialect of await testDialects()) {
+  describe(`admin account search, broad prefixes (${dialect})`, () => {
+    let app: TestApp;
+    let admin: Client;
+    const byEmail = new Map<string, number>();
+    before(async () => {
+      app = await startTestApp({ dialect, smtp: false, worker: false });
+      await createAdmin(app.service.deps, "boss@example.com", async () => PASSWORD);
+      admin = (await signIn(app, "boss@example.com")).browser;
+      // "wide…" are the oldest accounts, behind more than 10,000 newer "zz…" ones; every tenth
+      // "zz…" is unconfirmed; two "wide…" accounts registered last of all.
+      const seeds: Seed[] = [
+        ...Array.from({ length: OLD_WIDE }, (_, i) => ({ email: `wide${i}@example.com`, at: T0 - 1_000_000 + i, confirmed: i % 3 === 0 })),
+        ...Array.from({ length: NEW_NARROW }, (_, i) => ({ email: `zz${i}@example.com`, at: T0 + i, confirmed: i % 10 !== 0 })),
+        { email: "wide-newest@example.com", at: T0 + NEW_NARROW + 1, confirmed: true },
+        { email: "wide-newer@example.com", at: T0 + NEW_NARROW, confirmed: false },
+      ];
+      for (let k = 0; k < seeds.length; k += 1000) {
+        await app.service.deps.db.kysely
+          .insertInto("users")
+          .values(
+            seeds.slice(k, k + 1000).map((s, j) => ({
+              id: `00000000-0000-4000-9000-${String(k + j).padStart(12, "0")}`,
+              email: s.email,
+              email_canonical: s.email,
+              password_hash: "x",
+              registered_on: s.at,
+              confirmed: s.confirmed ? 1 : 0,
+              confirmed_on: s.confirmed ? s.at : null,
+              admin: 0,
+              disabled_at: null,
+              confirmation_sent_at: null,
+            })),
+          )
+          .execute();
+      }
+      for (const s of seeds) byEmail.set(s.email, s.at);
+    });
+    after(() => app.close());
+
+    /** Every page of a search, followed by its next links. */
+    async function allPages(params: Record<string, string>): Promise<{ emails: string[]; sizes: number[] }> {
+      const emails: string[] = [];
+      const sizes: number[] = [];
+      let after: string | null = null;
+      do {
+        const res = await admin.get(`/api/v1/admin/users?${new URLSearchParams({ ...params, ...(after ? { after } : {}) })}`);
+        assert.equal(res.status, 200);
+        const page = (await res.json()) as { users: Row[]; next: string | null };
+        emails.push(...page.users.map((u) => u.email));
+        sizes.push(page.users.length);
+        after = page.next;
+      } while (after);
+      return { emails, sizes };
+    }
+    const newestFirst = (keep: (email: string) => boolean) =>
+      [...byEmail].filter(([email]) => keep(email)).sort((a, b) => b[1] - a[1]).map(([email]) => email);
+
+    test("a prefix whose matches are all older than the newest 10,000 accounts: every one, newest first", async () => {
+      const { emails, sizes } = await allPages({ q: "WIDE" });
+      assert.deepEqual(emails, newestFirst((e) => e.startsWith("wide")));
+      assert.equal(emails.length, OLD_WIDE + 2);
+      assert.deepEqual(sizes, [...Array(22).fill(50), 2]);
+    });
+
+    test("a prefix matching most accounts, and the same with a status: pages from the newest", async () => {
+      const first = await admin.get("/api/v1/admin/users?q=zz");
+      const page = (await first.json()) as { users: Row[]; next: string | null };
+      assert.deepEqual(
+        page.users.map((u) => u.email),
+        newestFirst((e) => e.startsWith("zz")).slice(0, 50),
+      );
+      const unconfirmed = await allPages({ q: "zz1", status: "unconfirmed" });
+      assert.deepEqual(unconfirmed.emails, newestFirst((e) => e.startsWith("zz1") && Number(e.slice(2, e.indexOf("@"))) % 10 === 0));
+      const confirmedWide = await allPages({ q: "wide", status: "confirmed" });
+      assert.deepEqual(confirmedWide.emails, newestFirst((e) => e === "wide-newest@example.com" || (/^wide\d/.test(e) && Number(e.slice(4, e.indexOf("@"))) % 3 === 0)));
+    });
+  });
+}
