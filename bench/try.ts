@@ -3,7 +3,7 @@
  * For trying a change before the full `npm run bench` (which is what the README reports).
  *
  *   node --import tsx bench/try.ts [--db sqlite|postgres] [--path /profile ...] [--seconds 5] [--runs 3]
- *                                  [--dist DIR ...] [--cpu-prof] [--header "name: value" ...]
+ *                                  [--dist DIR ...] [--cpu-prof] [--header "name: value" ...] [--sessions N]
  *
  * Starts `node DIST/cli.js serve` for each --dist (default: this checkout's dist; pass a second
  * build, e.g. one made with `git worktree`, to compare two versions side by side), signs in a
@@ -11,6 +11,7 @@
  * event-loop CPU per request (median). --cpu-prof runs the servers with node --cpu-prof and
  * prints each profile's hottest functions (bench/profile-top.ts; the sampler counts wall time
  * on the main thread, so a busy machine's preemption shows up too: compare, don't sum).
+ * --sessions N signs the account in N times and the requests take turns with those sessions.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -22,7 +23,7 @@ import { createTestDatabase, type TestDialect } from "../test/helpers/databases.
 import { alternate, median, PAGE_CONNECTIONS } from "./context.ts";
 import { withCpu } from "./cpu.ts";
 import { killAll, startApp, type App } from "./processes.ts";
-import { expectStatus, signedInUser } from "./setup.ts";
+import { expectStatus, signedInUser, signIn } from "./setup.ts";
 import { BenchSink } from "./smtp-sink.ts";
 import { requireWrk, wrk } from "./wrk.ts";
 
@@ -35,6 +36,7 @@ const { values: args } = parseArgs({
     dist: { type: "string", multiple: true },
     "cpu-prof": { type: "boolean", default: false },
     header: { type: "string", multiple: true },
+    sessions: { type: "string", default: "1" },
   },
 });
 
@@ -48,7 +50,7 @@ const dir = { path: mkdtempSync(join(tmpdir(), "latchkey-try-")) };
 const sink = await new BenchSink().start();
 const secretKey = randomBytes(32).toString("base64url");
 const databases: Array<{ drop(): Promise<void> }> = [];
-const apps: Array<{ dist: string; app: App; cookie: string }> = [];
+const apps: Array<{ dist: string; app: App; cookies: string[] }> = [];
 process.once("SIGINT", () => (killAll(), process.exit(130)));
 
 try {
@@ -56,12 +58,22 @@ try {
     const database = await createTestDatabase(args.db as TestDialect);
     databases.push(database);
     const app = await startApp(dir, { name: `try-${i}`, databaseUrl: database.url, smtpUrl: sink.url, secretKey, cli: join(dist, "cli.js"), nodeFlags: args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", join(dir.path, `prof-${i}`)] : [] });
-    const cookie = await signedInUser(app.baseUrl, sink, `try-${i}@example.com`);
-    for (const path of paths) await expectStatus(app.baseUrl + path, 200, { headers: { ...extra, cookie } });
-    apps.push({ dist, app, cookie });
+    const cookies = [await signedInUser(app.baseUrl, sink, `try-${i}@example.com`)];
+    while (cookies.length < Number(args.sessions)) cookies.push(await signIn(app.baseUrl, `try-${i}@example.com`));
+    for (const path of paths) await expectStatus(app.baseUrl + path, 200, { headers: { ...extra, cookie: cookies[0]! } });
+    apps.push({ dist, app, cookies });
   }
   const load = (a: (typeof apps)[number], path: string, s: number) =>
-    withCpu(a.app.pid, () => wrk({ url: a.app.baseUrl + path, seconds: s, connections: PAGE_CONNECTIONS, headers: { ...extra, cookie: a.cookie } }));
+    withCpu(a.app.pid, () =>
+      wrk({
+        url: a.app.baseUrl + path,
+        seconds: s,
+        connections: PAGE_CONNECTIONS,
+        headers: extra,
+        script: "sessions.lua",
+        env: { WRK_COOKIES: a.cookies.join("\n") },
+      }),
+    );
   for (const a of apps) for (const path of paths) await load(a, path, 2); // warm-up
   const configs = Object.fromEntries(apps.flatMap((a, i) => paths.map((path) => [`${i} ${path}`, () => load(a, path, seconds)])));
   const results = await alternate(Number(args.runs), configs);

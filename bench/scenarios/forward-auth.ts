@@ -3,13 +3,15 @@
  * connections: GET /api/authz/forward-auth with a valid session against the bare node:http
  * ceiling (target ≥ 40 % of its req/s, p99 < 5 ms); and, when nginx is installed, a page of an
  * app behind nginx with deploy/nginx.conf (auth_request) against nginx proxying the same
- * upstream without it (target ≥ 50 %).
+ * upstream without it (target ≥ 50 %). Each connection's requests carry a session of their own
+ * (lua/sessions.lua: 50 sign-ins), as the users of a real app would: one session for all would
+ * let PostgreSQL's batched lookups (db/prepared.ts) read one row for a whole batch.
  */
 import { missingProxy, ProxyBrowser, startProxy, type RunningProxy } from "../../test/helpers/proxies.ts";
 import { withCpu } from "../cpu.ts";
 import { alternate, med, type Context } from "../context.ts";
 import { startReference } from "../processes.ts";
-import { expectStatus, profileCookie } from "../setup.ts";
+import { expectStatus, PROFILE_EMAIL, profileCookie, signIn } from "../setup.ts";
 import { ms, num, pct } from "../table.ts";
 import { wrk } from "../wrk.ts";
 
@@ -31,11 +33,15 @@ interface Target {
   readonly url: string;
   readonly pid: number;
   readonly headers?: Record<string, string>;
+  /** Cookie headers the requests take turns with (lua/sessions.lua). */
+  readonly cookies?: readonly string[];
 }
 
 export async function forwardAuthScenario(ctx: Context): Promise<void> {
   const { app } = ctx;
   const cookie = await profileCookie(ctx);
+  const cookies = [cookie];
+  while (cookies.length < CONNECTIONS) cookies.push(await signIn(app.baseUrl, PROFILE_EMAIL));
   const ceiling = await startReference(ctx.dir, "ceiling");
   const proxies: RunningProxy[] = [];
   try {
@@ -43,10 +49,11 @@ export async function forwardAuthScenario(ctx: Context): Promise<void> {
     const targets: Record<string, Target> = {
       ceiling: { scenario: `ceiling: node:http hello (${CONNECTIONS} conns)`, url: `${ceiling.baseUrl}/`, pid: ceiling.pid },
       verify: {
-        scenario: `GET /api/authz/forward-auth (session, ${CONNECTIONS} conns)`,
+        scenario: `GET /api/authz/forward-auth (${CONNECTIONS} sessions, ${CONNECTIONS} conns)`,
         url: `${app.baseUrl}/api/authz/forward-auth`,
         pid: app.pid,
-        headers: { cookie, "x-forwarded-proto": "http", "x-forwarded-host": host, "x-forwarded-uri": "/app/page", "x-forwarded-method": "GET", accept: "text/html" },
+        headers: { "x-forwarded-proto": "http", "x-forwarded-host": host, "x-forwarded-uri": "/app/page", "x-forwarded-method": "GET", accept: "text/html" },
+        cookies,
       },
     };
     const nginxMissing = missingProxy("nginx");
@@ -60,9 +67,9 @@ export async function forwardAuthScenario(ctx: Context): Promise<void> {
       proxies.push(guarded);
       const viaNginx = { Host: "app.example.test", accept: "text/html" };
       targets.plain = { scenario: `nginx plain proxy (${CONNECTIONS} conns)`, url: `http://127.0.0.1:${plain.port}/`, pid: ceiling.pid, headers: viaNginx };
-      targets.guarded = { scenario: `nginx + auth_request, session (${CONNECTIONS} conns)`, url: `http://127.0.0.1:${guarded.port}/`, pid: app.pid, headers: { ...viaNginx, cookie } };
+      targets.guarded = { scenario: `nginx + auth_request (${CONNECTIONS} sessions, ${CONNECTIONS} conns)`, url: `http://127.0.0.1:${guarded.port}/`, pid: app.pid, headers: viaNginx, cookies };
     }
-    await expectStatus(targets.verify!.url, 200, { headers: targets.verify!.headers! });
+    for (const c of cookies) await expectStatus(targets.verify!.url, 200, { headers: { ...targets.verify!.headers!, cookie: c } });
     if (targets.guarded) {
       // Through nginx by name (fetch would not send this Host): signed in → the app, anonymous → sign in.
       const port = Number(new URL(targets.guarded.url).port);
@@ -71,7 +78,16 @@ export async function forwardAuthScenario(ctx: Context): Promise<void> {
       if (signedIn.status !== 200 || anonymous.status !== 302) throw new Error(`nginx + auth_request: ${signedIn.status} signed in, ${anonymous.status} anonymous`);
     }
 
-    const load = (t: Target, seconds: number) => withCpu(t.pid, () => wrk({ url: t.url, seconds, connections: CONNECTIONS, ...(t.headers ? { headers: t.headers } : {}) }));
+    const load = (t: Target, seconds: number) =>
+      withCpu(t.pid, () =>
+        wrk({
+          url: t.url,
+          seconds,
+          connections: CONNECTIONS,
+          ...(t.headers ? { headers: t.headers } : {}),
+          ...(t.cookies ? { script: "sessions.lua", env: { WRK_COOKIES: t.cookies.join("\n") } } : {}),
+        }),
+      );
     ctx.log("forward-auth: warm-up");
     for (const t of Object.values(targets)) await load(t, ctx.quick ? 1 : 2);
     ctx.log(`forward-auth: ${ctx.runs} × ${Object.keys(targets).length} runs of ${ctx.seconds} s, alternating`);

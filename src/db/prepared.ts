@@ -53,3 +53,63 @@ export function prepared<A extends unknown[], R>(build: (kysely: Kysely<Database
     return result.rows;
   };
 }
+
+/** Keys in one query at most; a busier turn of the event loop sends several. */
+const MAX_BATCH = 100;
+
+interface Waiting<R> {
+  readonly key: string;
+  resolve(rows: R[]): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * A lookup by one key (`single`) that PostgreSQL answers for many requests at once: the keys
+ * asked for in one turn of the event loop (the requests read from every socket that was ready)
+ * go out as one query over all of them (`many`, e.g. `= any($1)`), and each caller gets the rows
+ * whose `keyOf` is its key. On PostgreSQL every query is a round trip through `pg` (a socket
+ * write, a parse of its answer): one per turn instead of one per request. A batch is sent once,
+ * after all its callers asked, and never joined afterwards, so every caller's rows are read
+ * after it asked: nothing is answered from an earlier read. SQLite (in-process, synchronous)
+ * runs `single`.
+ */
+export function batched<R>(
+  single: (db: Db, key: string) => Promise<R[]>,
+  many: (db: Db, keys: string[]) => Promise<R[]>,
+  keyOf: (row: R) => string,
+): (db: Db, key: string) => Promise<R[]> {
+  const gathering = new WeakMap<Db, Waiting<R>[]>();
+  const send = async (db: Db, batch: Waiting<R>[]) => {
+    try {
+      const rows = await many(db, [...new Set(batch.map((w) => w.key))]);
+      const byKey = new Map<string, R[]>();
+      for (const row of rows) {
+        const key = keyOf(row);
+        const list = byKey.get(key);
+        if (list) list.push(row);
+        else byKey.set(key, [row]);
+      }
+      for (const w of batch) w.resolve(byKey.get(w.key) ?? []);
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+    }
+  };
+  return (db, key) => {
+    if (!db.pgPool) return single(db, key);
+    return new Promise<R[]>((resolve, reject) => {
+      let batch = gathering.get(db);
+      if (!batch) {
+        const opened: Waiting<R>[] = (batch = []);
+        gathering.set(db, opened);
+        // setImmediate, not a microtask: node:http runs the microtasks after each socket's data,
+        // the check phase comes once every ready socket has been read.
+        setImmediate(() => {
+          if (gathering.get(db) === opened) gathering.delete(db);
+          void send(db, opened);
+        });
+      }
+      batch.push({ key, resolve, reject });
+      if (batch.length >= MAX_BATCH) gathering.delete(db);
+    });
+  };
+}

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { migrate, openDb, type Db } from "../../src/db/index.ts";
-import { prepared } from "../../src/db/prepared.ts";
+import { sql } from "kysely";
+import { batched, prepared } from "../../src/db/prepared.ts";
 import { createTestDatabase, migratedDatabase, testDialects } from "../helpers/databases.ts";
 
 const user = (id: string, email: string, registered: number) => ({
@@ -23,6 +24,16 @@ const byEmailAndAge = prepared((kysely, minRegistered: number, email: string) =>
     .where("confirmed", "=", 0)
     .where("registered_on", ">=", minRegistered),
 );
+
+const byId = prepared((kysely, id: string) => kysely.selectFrom("users").select(["id", "email"]).where("id", "=", id));
+const byIds = prepared((kysely, ids: string[]) => kysely.selectFrom("users").select(["id", "email"]).where("id", "=", sql<string>`any(${ids})`));
+
+/** batched(byId, byIds), counting the batch queries it sends. */
+function countedLookup() {
+  const counted = { queries: 0 as number, keys: [] as string[][] };
+  const lookup = batched(byId, (db, ids: string[]) => (counted.queries++, counted.keys.push(ids), byIds(db, ids)), (row) => row.id);
+  return { lookup, counted };
+}
 
 for (const dialect of await testDialects()) {
   describe(`prepared queries (${dialect})`, () => {
@@ -82,5 +93,46 @@ for (const dialect of await testDialects()) {
         await other.drop();
       }
     });
+
+    test("batched lookups: callers at once each get their own rows, a missing key none", async () => {
+      const { lookup, counted } = countedLookup();
+      const asked = ["u1", "u2", "nobody", "u1", "u2", "u2", "' or '1'='1"];
+      const answers = await Promise.all(asked.map((id) => lookup(db, id)));
+      assert.deepEqual(
+        answers,
+        asked.map((id) => (id === "u1" ? [{ id: "u1", email: "a@example.com" }] : id === "u2" ? [{ id: "u2", email: "b@example.com" }] : [])),
+      );
+      if (dialect === "postgres") {
+        // One query for the whole turn of the event loop, each key once.
+        assert.equal(counted.queries, 1);
+        assert.deepEqual(counted.keys[0]!.toSorted(), ["' or '1'='1", "nobody", "u1", "u2"]);
+      } else {
+        assert.equal(counted.queries, 0, "SQLite runs the single-key query");
+      }
+    });
+
+    test("batched lookups: a key asked after its batch was sent is read again and sees what changed since", async () => {
+      const { lookup, counted } = countedLookup();
+      const first = lookup(db, "u1");
+      await new Promise((resolve) => setImmediate(resolve)); // the batch has gone out
+      await db.kysely.updateTable("users").set({ email: "a2@example.com" }).where("id", "=", "u1").execute();
+      const second = lookup(db, "u1");
+      try {
+        assert.deepEqual(await second, [{ id: "u1", email: "a2@example.com" }]);
+        await first; // sent before the change: either answer is right for it
+        if (dialect === "postgres") assert.equal(counted.queries, 2);
+      } finally {
+        await db.kysely.updateTable("users").set({ email: "a@example.com" }).where("id", "=", "u1").execute();
+      }
+    });
+
+    if (dialect === "postgres") {
+      test("batched lookups: when the batch's query fails, every caller in it gets the error", async () => {
+        const failing = batched(byId, async () => Promise.reject(new Error("database away")), (row: { id: string }) => row.id);
+        const results = await Promise.allSettled([failing(db, "u1"), failing(db, "u2")]);
+        assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected"]);
+        for (const r of results) assert.match(String((r as PromiseRejectedResult).reason), /database away/);
+      });
+    }
   });
 }

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
@@ -23,6 +24,43 @@ function original(url: string, method = "GET", accept = HTML): Record<string, st
 }
 
 const FA = "/api/authz/forward-auth";
+
+/**
+ * GET FA with each set of headers, each on a connection of its own, written in one go once the
+ * server (in this process) has accepted every connection: it reads them all in the same turn of
+ * its event loop. Answers in order, with lower-case header names.
+ */
+async function sentTogether(app: TestApp, requests: Array<Record<string, string>>): Promise<Array<{ status: number; headers: Map<string, string> }>> {
+  const { hostname, port } = new URL(app.url);
+  const server = app.service.app.server;
+  const accepted = () => new Promise<number>((resolve, reject) => server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+  const before = await accepted();
+  const sockets = await Promise.all(
+    requests.map(
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(Number(port), hostname, () => resolve(socket)).on("error", reject);
+        }),
+    ),
+  );
+  while ((await accepted()) < before + sockets.length) await new Promise((resolve) => setImmediate(resolve));
+  const answers = sockets.map(
+    (socket) =>
+      new Promise<string>((resolve, reject) => {
+        let text = "";
+        socket.setEncoding("latin1").on("data", (chunk: string) => (text += chunk)).on("end", () => resolve(text)).on("error", reject);
+      }),
+  );
+  requests.forEach((headers, i) => {
+    const lines = Object.entries({ host: `${hostname}:${port}`, connection: "close", ...headers }).map(([k, v]) => `${k}: ${v}\r\n`);
+    sockets[i]!.write(`GET ${FA} HTTP/1.1\r\n${lines.join("")}\r\n`);
+  });
+  return (await Promise.all(answers)).map((text) => {
+    const [statusLine, ...lines] = text.slice(0, text.indexOf("\r\n\r\n")).split("\r\n");
+    const headers = new Map(lines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+    return { status: Number(statusLine!.split(" ")[1]), headers };
+  });
+}
 const AR = "/api/authz/auth-request";
 
 for (const dialect of await testDialects()) {
@@ -95,6 +133,25 @@ for (const dialect of await testDialects()) {
       const head = await member.request("HEAD", FA, { headers: forwarded(`${APP}/x`) });
       assert.equal(head.status, 200);
       assert.equal(head.headers.get("remote-email"), "member@example.com");
+    });
+
+    test("requests read together from several sessions each get their own identity (PostgreSQL looks them up in one query)", async () => {
+      const callers = [
+        { cookie: `session=${member.session}`, email: "member@example.com", groups: "" },
+        { cookie: `session=${admin.session}`, email: "boss@example.com", groups: "admin" },
+        { cookie: "session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", email: null, groups: null },
+      ];
+      const asked = Array.from({ length: 30 }, (_, i) => callers[i % callers.length]!);
+      const answers = await sentTogether(
+        app,
+        asked.map((c) => ({ ...forwarded(`${APP}/x`, "GET", "application/json"), cookie: c.cookie })),
+      );
+      answers.forEach((res, i) => {
+        const { email, groups } = asked[i]!;
+        assert.equal(res.status, email ? 200 : 401, `request ${i}`);
+        assert.equal(res.headers.get("remote-email") ?? null, email, `request ${i}`);
+        assert.equal(res.headers.get("remote-groups") ?? null, groups, `request ${i}`);
+      });
     });
 
     test("an assertion names the protected origin as its audience, and is refused for another", async () => {
