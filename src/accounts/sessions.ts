@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type RawBuilder } from "kysely";
-import { batched, prepared } from "../db/prepared.ts";
+import { lookupByKey, prepared } from "../db/prepared.ts";
 import type { Database } from "../db/schema.ts";
 import { emit } from "../events/emit.ts";
 import { randomToken, sha256, TOKEN_PATTERN } from "../secrets.ts";
@@ -138,7 +138,7 @@ const sessionColumns = (kysely: Kysely<Database>) =>
     ]);
 
 /** On PostgreSQL the lookups of one turn of the event loop go as one query (prepared.ts). */
-const sessionByHash = batched(
+const sessionByHash = lookupByKey(
   prepared((kysely, idHash: string) => sessionColumns(kysely).where("sessions.id_hash", "=", idHash)),
   prepared((kysely, idHashes: string[]) => sessionColumns(kysely).where("sessions.id_hash", "=", sql<string>`any(${idHashes})`)),
   (row) => row.id_hash,

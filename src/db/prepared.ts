@@ -63,22 +63,31 @@ interface Waiting<R> {
   reject(err: unknown): void;
 }
 
+/** Keys whose rows SQLite remembers between two commits at most. */
+const MAX_REMEMBERED = 10_000;
+
 /**
- * A lookup by one key (`single`) that PostgreSQL answers for many requests at once: the keys
- * asked for in one turn of the event loop (the requests read from every socket that was ready)
- * go out as one query over all of them (`many`, e.g. `= any($1)`), and each caller gets the rows
- * whose `keyOf` is its key. On PostgreSQL every query is a round trip through `pg` (a socket
- * write, a parse of its answer): one per turn instead of one per request. A batch is sent once,
- * after all its callers asked, and never joined afterwards, so every caller's rows are read
- * after it asked: nothing is answered from an earlier read. SQLite (in-process, synchronous)
- * runs `single`.
+ * A lookup by one key (`single`) that every request makes (the session behind a cookie), made
+ * cheaper on each engine without ever answering from a read older than the request:
+ *
+ * - PostgreSQL: the keys asked for in one turn of the event loop (the requests read from every
+ *   socket that was ready) go out as one query over all of them (`many`, e.g. `= any($1)`), and
+ *   each caller gets the rows whose `keyOf` is its key. Every query is a round trip through `pg`
+ *   (a socket write, a parse of its answer): one per turn instead of one per request. A batch is
+ *   sent once, after all its callers asked, and never joined afterwards, so every caller's rows
+ *   are read after it asked.
+ * - SQLite: a key's rows are remembered until anything at all is committed to the database file,
+ *   by this connection or any other (another process too): SQLite's own counters
+ *   (`PRAGMA data_version`, `total_changes()`) are read on every call, so a remembered answer is
+ *   exactly what reading again would give. Not inside a transaction on this connection.
  */
-export function batched<R>(
+export function lookupByKey<R>(
   single: (db: Db, key: string) => Promise<R[]>,
   many: (db: Db, keys: string[]) => Promise<R[]>,
   keyOf: (row: R) => string,
 ): (db: Db, key: string) => Promise<R[]> {
   const gathering = new WeakMap<Db, Waiting<R>[]>();
+  const remembered = new WeakMap<Db, { version: string; rows: Map<string, R[]> }>();
   const send = async (db: Db, batch: Waiting<R>[]) => {
     try {
       const rows = await many(db, [...new Set(batch.map((w) => w.key))]);
@@ -94,8 +103,21 @@ export function batched<R>(
       for (const w of batch) w.reject(err);
     }
   };
+  const fromSqlite = async (db: Db, key: string): Promise<R[]> => {
+    const sqlite = db.sqlite!;
+    if (sqlite.inTransaction) return single(db, key);
+    const version = commitVersion(db);
+    let memo = remembered.get(db);
+    if (memo?.version !== version) remembered.set(db, (memo = { version, rows: new Map() }));
+    const known = memo.rows.get(key);
+    if (known) return known;
+    // `single` reads synchronously on SQLite: nothing can be committed between the two reads.
+    const rows = await single(db, key);
+    if (memo.rows.size < MAX_REMEMBERED) memo.rows.set(key, rows);
+    return rows;
+  };
   return (db, key) => {
-    if (!db.pgPool) return single(db, key);
+    if (!db.pgPool) return db.sqlite ? fromSqlite(db, key) : single(db, key);
     return new Promise<R[]>((resolve, reject) => {
       let batch = gathering.get(db);
       if (!batch) {
@@ -112,4 +134,17 @@ export function batched<R>(
       if (batch.length >= MAX_BATCH) gathering.delete(db);
     });
   };
+}
+
+const versionStatements = new WeakMap<Db, SqliteStatement>();
+
+/**
+ * Changes whenever anything is committed to the SQLite file: `data_version` by any other
+ * connection (other processes too), `total_changes()` by this one.
+ */
+function commitVersion(db: Db): string {
+  let statement = versionStatements.get(db);
+  if (!statement) versionStatements.set(db, (statement = db.sqlite!.prepare("select (select data_version from pragma_data_version) as v, total_changes() as c")));
+  const [row] = statement.all([]) as Array<{ v: number; c: number }>;
+  return `${row!.v}:${row!.c}`;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import { migrate, openDb, type Db } from "../../src/db/index.ts";
 import { sql } from "kysely";
-import { batched, prepared } from "../../src/db/prepared.ts";
+import { lookupByKey, prepared } from "../../src/db/prepared.ts";
 import { createTestDatabase, migratedDatabase, testDialects } from "../helpers/databases.ts";
 
 const user = (id: string, email: string, registered: number) => ({
@@ -28,17 +28,18 @@ const byEmailAndAge = prepared((kysely, minRegistered: number, email: string) =>
 const byId = prepared((kysely, id: string) => kysely.selectFrom("users").select(["id", "email"]).where("id", "=", id));
 const byIds = prepared((kysely, ids: string[]) => kysely.selectFrom("users").select(["id", "email"]).where("id", "=", sql<string>`any(${ids})`));
 
-/** batched(byId, byIds), counting the batch queries it sends. */
+/** lookupByKey(byId, byIds), counting the batch queries it sends (PostgreSQL). */
 function countedLookup() {
   const counted = { queries: 0 as number, keys: [] as string[][] };
-  const lookup = batched(byId, (db, ids: string[]) => (counted.queries++, counted.keys.push(ids), byIds(db, ids)), (row) => row.id);
+  const lookup = lookupByKey(byId, (db, ids: string[]) => (counted.queries++, counted.keys.push(ids), byIds(db, ids)), (row) => row.id);
   return { lookup, counted };
 }
 
 for (const dialect of await testDialects()) {
   describe(`prepared queries (${dialect})`, () => {
     let db!: Db;
-    migratedDatabase(dialect, (opened) => (db = opened));
+    let url!: string;
+    migratedDatabase(dialect, (opened, openedUrl) => ((db = opened), (url = openedUrl)));
     before(async () => {
       await db.kysely.insertInto("users").values([user("u1", "a@example.com", 100), user("u2", "b@example.com", 200)]).execute();
     });
@@ -94,7 +95,7 @@ for (const dialect of await testDialects()) {
       }
     });
 
-    test("batched lookups: callers at once each get their own rows, a missing key none", async () => {
+    test("lookups by key: callers at once each get their own rows, a missing key none", async () => {
       const { lookup, counted } = countedLookup();
       const asked = ["u1", "u2", "nobody", "u1", "u2", "u2", "' or '1'='1"];
       const answers = await Promise.all(asked.map((id) => lookup(db, id)));
@@ -111,7 +112,7 @@ for (const dialect of await testDialects()) {
       }
     });
 
-    test("batched lookups: a key asked after its batch was sent is read again and sees what changed since", async () => {
+    test("lookups by key: a key asked after its batch was sent is read again and sees what changed since", async () => {
       const { lookup, counted } = countedLookup();
       const first = lookup(db, "u1");
       await new Promise((resolve) => setImmediate(resolve)); // the batch has gone out
@@ -126,9 +127,28 @@ for (const dialect of await testDialects()) {
       }
     });
 
+    if (dialect === "sqlite") {
+      test("lookups by key: what another connection (another process) commits to the file is seen on the next lookup", async () => {
+        const { lookup } = countedLookup();
+        assert.deepEqual(await lookup(db, "u2"), [{ id: "u2", email: "b@example.com" }]);
+        assert.deepEqual(await lookup(db, "u2"), [{ id: "u2", email: "b@example.com" }]);
+        const other = openDb(url);
+        try {
+          await other.kysely.updateTable("users").set({ email: "b2@example.com" }).where("id", "=", "u2").execute();
+          assert.deepEqual(await lookup(db, "u2"), [{ id: "u2", email: "b2@example.com" }]);
+          await other.kysely.deleteFrom("users").where("id", "=", "u2").execute();
+          assert.deepEqual(await lookup(db, "u2"), []);
+          await other.kysely.insertInto("users").values(user("u2", "b@example.com", 200)).execute();
+          assert.deepEqual(await lookup(db, "u2"), [{ id: "u2", email: "b@example.com" }]);
+        } finally {
+          await other.close();
+        }
+      });
+    }
+
     if (dialect === "postgres") {
-      test("batched lookups: when the batch's query fails, every caller in it gets the error", async () => {
-        const failing = batched(byId, async () => Promise.reject(new Error("database away")), (row: { id: string }) => row.id);
+      test("lookups by key: when the batch's query fails, every caller in it gets the error", async () => {
+        const failing = lookupByKey(byId, async () => Promise.reject(new Error("database away")), (row: { id: string }) => row.id);
         const results = await Promise.allSettled([failing(db, "u1"), failing(db, "u2")]);
         assert.deepEqual(results.map((r) => r.status), ["rejected", "rejected"]);
         for (const r of results) assert.match(String((r as PromiseRejectedResult).reason), /database away/);

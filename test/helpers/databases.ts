@@ -68,14 +68,14 @@ export async function createTestDatabase(dialect: TestDialect): Promise<TestData
  * For the enclosing describe(): a fresh, migrated database of the dialect, handed to `opened`
  * before its tests run, closed and dropped after them.
  */
-export function migratedDatabase(dialect: TestDialect, opened: (db: Db) => void): void {
+export function migratedDatabase(dialect: TestDialect, opened: (db: Db, url: string) => void): void {
   let database: TestDatabase;
   let db: Db;
   before(async () => {
     database = await createTestDatabase(dialect);
     db = openDb(database.url);
     await migrate(db);
-    opened(db);
+    opened(db, database.url);
   });
   after(async () => {
     await db.close();
