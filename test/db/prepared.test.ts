@@ -58,7 +58,7 @@ for (const dialect of await testDialects()) {
     });
 
     test("a read while another caller's transaction is open never sees that transaction's rows", async () => {
-      let read: Promise<unknown> | undefined;
+      let read: unknown;
       await assert.rejects(
         db.kysely.transaction().execute(async (trx) => {
           await trx.insertInto("users").values(user("u3", "c@example.com", 300)).execute();
