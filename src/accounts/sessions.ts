@@ -137,7 +137,7 @@ const sessionColumns = (kysely: Kysely<Database>) =>
       "users.locale",
     ]);
 
-/** On PostgreSQL the lookups of one turn of the event loop go as one query (prepared.ts). */
+/** Batched on PostgreSQL, reused until the next commit on SQLite (lookupByKey; decision 016). */
 const sessionByHash = lookupByKey(
   prepared((kysely, idHash: string) => sessionColumns(kysely).where("sessions.id_hash", "=", idHash)),
   prepared((kysely, idHashes: string[]) => sessionColumns(kysely).where("sessions.id_hash", "=", sql<string>`any(${idHashes})`)),
