@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type RawBuilder } from "kysely";
-import { lookupByKey, prepared, type MaybePromise } from "../db/prepared.ts";
+import { lookupByKey, prepared } from "../db/prepared.ts";
 import type { Database } from "../db/schema.ts";
 import { emit } from "../events/emit.ts";
 import { randomToken, sha256, TOKEN_PATTERN } from "../secrets.ts";
@@ -137,7 +137,7 @@ const sessionColumns = (kysely: Kysely<Database>) =>
       "users.locale",
     ]);
 
-/** Batched on PostgreSQL, reused until the next commit on SQLite (lookupByKey; decision 016). */
+/** Answered a turn of the event loop at a time: batched on PostgreSQL, reused between commits on SQLite (lookupByKey; decisions 016, 017). */
 const sessionByHash = lookupByKey(
   prepared((kysely, idHash: string) => sessionColumns(kysely).where("sessions.id_hash", "=", idHash)),
   prepared((kysely, idHashes: string[]) => sessionColumns(kysely).where("sessions.id_hash", "=", sql<string>`any(${idHashes})`)),
@@ -151,52 +151,36 @@ const sessionByHash = lookupByKey(
  * lookupPendingSession).
  */
 export async function lookupSession(deps: SessionDeps, cookieValue: string | undefined): Promise<Viewer | null> {
-  return sessionViewer(deps, cookieValue);
+  const viewer = await lookupAnySession(deps, cookieValue);
+  return viewer && !viewer.mfaPending ? viewer : null;
 }
-
-/**
- * lookupSession without a promise when the database answers at once (SQLite), for the verify
- * routes that every request of a protected app waits for. A SQLite error is thrown here.
- */
-export function sessionViewer(deps: SessionDeps, cookieValue: string | undefined): MaybePromise<Viewer | null> {
-  const viewer = anySession(deps, cookieValue);
-  return viewer instanceof Promise ? viewer.then(signedIn) : signedIn(viewer);
-}
-
-const signedIn = (viewer: AnyViewer | null): Viewer | null => (viewer && !viewer.mfaPending ? viewer : null);
 
 /** The session behind the cookie only if it is a sign-in waiting for its second factor. */
 export async function lookupPendingSession(deps: SessionDeps, cookieValue: string | undefined): Promise<Viewer | null> {
-  const viewer = await anySession(deps, cookieValue);
+  const viewer = await lookupAnySession(deps, cookieValue);
   return viewer?.mfaPending ? viewer : null;
 }
 
 type AnyViewer = Viewer & { mfaPending: boolean };
-
-function anySession(deps: SessionDeps, cookieValue: string | undefined): MaybePromise<AnyViewer | null> {
-  if (!cookieValue || !TOKEN_PATTERN.test(cookieValue)) return null;
-  const idHash = sha256(cookieValue);
-  const rows = sessionByHash(deps.db, idHash);
-  return rows instanceof Promise ? rows.then(([row]) => fromRow(deps, idHash, row)) : fromRow(deps, idHash, rows[0]);
-}
-
 type SessionRow = Awaited<ReturnType<typeof sessionByHash>>[number];
 
-/** The viewer of a session's row; writes (and so a promise) only to drop an expired session or move last-seen. */
-function fromRow(deps: SessionDeps, idHash: string, row: SessionRow | undefined): MaybePromise<AnyViewer | null> {
-  if (!row) return null;
+async function lookupAnySession(deps: SessionDeps, cookieValue: string | undefined): Promise<AnyViewer | null> {
+  if (!cookieValue || !TOKEN_PATTERN.test(cookieValue)) return null;
   const { kysely } = deps.db;
+  const idHash = sha256(cookieValue);
+  const [row] = await sessionByHash(deps.db, idHash);
+  if (!row) return null;
   const now = deps.clock.now();
   if (now >= row.expires_at || now - row.last_seen_at >= deps.config.sessionIdleTtl * 1000) {
-    return kysely.deleteFrom("sessions").where("id_hash", "=", idHash).execute().then(() => null);
+    await kysely.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+    return null;
   }
   // Disabling deletes every session; this also refuses one created by a sign-in in flight then.
   if (row.disabled_at !== null && row.signup_email === null) return null;
-  const viewer = viewerOfRow(row, idHash);
   if (now - row.last_seen_at >= lastSeenResolutionMs(deps.config.sessionIdleTtl)) {
-    return kysely.updateTable("sessions").set({ last_seen_at: now }).where("id_hash", "=", idHash).execute().then(() => viewer);
+    await kysely.updateTable("sessions").set({ last_seen_at: now }).where("id_hash", "=", idHash).execute();
   }
-  return viewer;
+  return viewerOfRow(row, idHash);
 }
 
 function viewerOfRow(row: SessionRow, idHash: string): AnyViewer {

@@ -57,12 +57,12 @@ export function prepared<A extends unknown[], R>(build: (kysely: Kysely<Database
 /** A value now, or a promise of it: what the per-request lookups return (SQLite answers at once). */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** Keys in one query at most; a busier turn of the event loop sends several. */
+/** Keys in one batch at most; a busier turn of the event loop sends several. */
 const MAX_BATCH = 100;
 
 interface Waiting<R> {
   readonly key: string;
-  resolve(rows: R[]): void;
+  resolve(rows: R[] | Promise<R[]>): void;
   reject(err: unknown): void;
 }
 
@@ -71,27 +71,32 @@ const MAX_REMEMBERED = 10_000;
 
 /**
  * A lookup by one key (`single`) that every request makes (the session behind a cookie), made
- * cheaper on each engine without ever answering from a read older than the request:
+ * cheaper without ever answering from a read older than the request. The keys asked for in one
+ * turn of the event loop (the requests read from every socket that was ready) are answered
+ * together at `setImmediate`, once all of them were asked; a batch is never joined afterwards, so
+ * every caller's rows are read after it asked. Then, by engine:
  *
- * - PostgreSQL: the keys asked for in one turn of the event loop (the requests read from every
- *   socket that was ready) go out as one query over all of them (`many`, e.g. `= any($1)`), and
- *   each caller gets the rows whose `keyOf` is its key. Every query is a round trip through `pg`
- *   (a socket write, a parse of its answer): one per turn instead of one per request. A batch is
- *   sent once, after all its callers asked, and never joined afterwards, so every caller's rows
- *   are read after it asked.
+ * - PostgreSQL: one query over all the batch's keys (`many`, e.g. `= any($1)`), each caller
+ *   getting the rows whose `keyOf` is its key: one round trip through `pg` (a socket write, a
+ *   parse of its answer) per turn instead of one per request.
  * - SQLite: a key's rows are remembered until anything at all is committed to the database file,
- *   by this connection or any other (another process too): SQLite's own counters
- *   (`PRAGMA data_version`, `total_changes()`) are read on every call, so a remembered answer is
- *   exactly what reading again would give. Not inside a transaction on this connection.
+ *   by this connection or any other (another process too). SQLite's own counters
+ *   (`PRAGMA data_version`, `total_changes()`) are read once per batch, so a remembered answer is
+ *   exactly what reading again would give. Inside a transaction on this connection each key is
+ *   read with `single`, queued behind it.
+ *
+ * Answering a turn's lookups together also lets the requests' answers go out together: each
+ * socket write that finds the client asleep must wake it, which on a VM costs more than the
+ * lookup (decision 017).
  */
 export function lookupByKey<R>(
   single: (db: Db, key: string) => MaybePromise<R[]>,
   many: (db: Db, keys: string[]) => MaybePromise<R[]>,
   keyOf: (row: R) => string,
-): (db: Db, key: string) => MaybePromise<R[]> {
+): (db: Db, key: string) => Promise<R[]> {
   const gathering = new WeakMap<Db, Waiting<R>[]>();
   const remembered = new WeakMap<Db, { version: string; rows: Map<string, R[]> }>();
-  const send = async (db: Db, batch: Waiting<R>[]) => {
+  const fromPostgres = async (db: Db, batch: Waiting<R>[]) => {
     try {
       const rows = await many(db, [...new Set(batch.map((w) => w.key))]);
       const byKey = new Map<string, R[]>();
@@ -106,21 +111,50 @@ export function lookupByKey<R>(
       for (const w of batch) w.reject(err);
     }
   };
-  const fromSqlite = (db: Db, key: string): MaybePromise<R[]> => {
-    if (db.sqlite!.inTransaction) return single(db, key);
-    const version = commitVersion(db);
+  /** Each key read on its own: `single` may throw at once (SQLite) or reject. */
+  const eachAlone = (db: Db, batch: Waiting<R>[]) => {
+    for (const w of batch) {
+      try {
+        w.resolve(single(db, w.key));
+      } catch (err) {
+        w.reject(err);
+      }
+    }
+  };
+  const fromSqlite = (db: Db, batch: Waiting<R>[]) => {
+    if (db.sqlite!.inTransaction) return eachAlone(db, batch);
+    let version: string;
+    try {
+      // Read right before the rows, in the same synchronous run: nothing can be committed in between.
+      version = commitVersion(db);
+    } catch (err) {
+      for (const w of batch) w.reject(err);
+      return;
+    }
     let memo = remembered.get(db);
     if (memo?.version !== version) remembered.set(db, (memo = { version, rows: new Map() }));
-    const known = memo.rows.get(key);
-    if (known) return known;
-    // Read at once, right after the counters: nothing can be committed in between.
-    const rows = single(db, key);
-    if (!(rows instanceof Promise) && memo.rows.size < MAX_REMEMBERED) memo.rows.set(key, rows);
-    return rows;
+    for (const w of batch) {
+      const known = memo.rows.get(w.key);
+      if (known) {
+        w.resolve(known);
+        continue;
+      }
+      try {
+        const rows = single(db, w.key);
+        if (!(rows instanceof Promise) && memo.rows.size < MAX_REMEMBERED) memo.rows.set(w.key, rows);
+        w.resolve(rows);
+      } catch (err) {
+        w.reject(err);
+      }
+    }
   };
-  return (db, key) => {
-    if (!db.pgPool) return db.sqlite ? fromSqlite(db, key) : single(db, key);
-    return new Promise<R[]>((resolve, reject) => {
+  const answer = (db: Db, batch: Waiting<R>[]) => {
+    if (db.pgPool) return void fromPostgres(db, batch);
+    if (db.sqlite) return fromSqlite(db, batch);
+    eachAlone(db, batch);
+  };
+  return (db, key) =>
+    new Promise<R[]>((resolve, reject) => {
       let batch = gathering.get(db);
       if (!batch) {
         const opened: Waiting<R>[] = (batch = []);
@@ -129,13 +163,12 @@ export function lookupByKey<R>(
         // the check phase comes once every ready socket has been read.
         setImmediate(() => {
           if (gathering.get(db) === opened) gathering.delete(db);
-          void send(db, opened);
+          answer(db, opened);
         });
       }
       batch.push({ key, resolve, reject });
       if (batch.length >= MAX_BATCH) gathering.delete(db);
     });
-  };
 }
 
 const versionStatements = new WeakMap<Db, readonly [SqliteStatement, SqliteStatement]>();

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:
 import type { Socket } from "node:net";
 import type { FastifyBaseLogger, FastifyInstance } from "fastify";
 import { AccountError, catalogueMessage, type ErrorCode } from "../accounts/errors.ts";
-import { sessionViewer, type Viewer } from "../accounts/sessions.ts";
+import { lookupSession, type Viewer } from "../accounts/sessions.ts";
 import { catalogue } from "../i18n/index.ts";
 import { createAssertionSigner, type AssertionSigner } from "../authz/assertion.ts";
 import { trustedCallers } from "../authz/callers.ts";
@@ -55,8 +55,7 @@ export async function forwardAuthRoutes(app: FastifyInstance, ctx: WebContext, l
   let closing = false;
   app.addHook("preClose", async () => void (closing = true));
 
-  /** Without a promise when SQLite answers at once (sessionViewer); may throw. */
-  function answer(route: Route, query: string, req: IncomingMessage, res: ServerResponse): void | Promise<void> {
+  async function answer(route: Route, query: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!config.forwardAuth) return fail(res, 404, "not_found");
     if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "invalid_input", "Only GET and HEAD are answered here.", { allow: "GET, HEAD" });
     if (closing) return fail(res, 503, "unavailable", undefined, { connection: "close" });
@@ -67,12 +66,7 @@ export async function forwardAuthRoutes(app: FastifyInstance, ctx: WebContext, l
     if (!guardedHost(config, target.url)) return fail(res, 400, "invalid_input", "The protected URL's host is not one Latchkey guards (REDIRECT_HOSTS).");
 
     const cookies = req.headers.cookie;
-    const viewer = sessionViewer(deps, cookies ? app.parseCookie(cookies)[sessionCookie] : undefined);
-    if (viewer instanceof Promise) return viewer.then((v) => decide(route, query, res, target, v));
-    return decide(route, query, res, target, viewer);
-  }
-
-  function decide(route: Route, query: string, res: ServerResponse, target: ProtectedRequest, viewer: Viewer | null): void | Promise<void> {
+    const viewer = await lookupSession(deps, cookies ? app.parseCookie(cookies)[sessionCookie] : undefined);
     const requireAdmin = query !== "" && new URLSearchParams(query).getAll("require").join() === "admin";
     switch (verdict(viewer, { requireAdmin })) {
       case "allow":
@@ -91,20 +85,14 @@ export async function forwardAuthRoutes(app: FastifyInstance, ctx: WebContext, l
     const q = url.indexOf("?");
     const route = ROUTES.get(q < 0 ? url : url.slice(0, q));
     if (!route) return false;
-    const failed = (raw: unknown) => {
+    answer(route, q < 0 ? "" : url.slice(q + 1), req, res).catch((raw: unknown) => {
       if (res.headersSent) return void res.destroy();
       // The database being away is a 503 to retry (as on every other route), anything else a 500.
       const err = asUnavailable(raw, { log });
       if (err instanceof AccountError) return fail(res, err.status, err.code, undefined, err.retryAfter === undefined ? {} : { "retry-after": String(err.retryAfter) });
       log.error({ err, url: q < 0 ? url : url.slice(0, q) }, "unhandled error in a verify route");
       fail(res, 500, "internal");
-    };
-    try {
-      const answered = answer(route, q < 0 ? "" : url.slice(q + 1), req, res);
-      if (answered instanceof Promise) answered.catch(failed);
-    } catch (err) {
-      failed(err);
-    }
+    });
     return true;
   };
 }

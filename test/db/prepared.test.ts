@@ -127,6 +127,22 @@ for (const dialect of await testDialects()) {
       }
     });
 
+    test("lookups by key: a transaction open when the batch is answered is never seen, though it is on the same connection", async () => {
+      const { lookup } = countedLookup();
+      let read: Promise<unknown> | undefined;
+      await assert.rejects(
+        db.kysely.transaction().execute(async (trx) => {
+          await trx.insertInto("users").values(user("u4", "d@example.com", 400)).execute();
+          read = lookup(db, "u4");
+          await new Promise((resolve) => setImmediate(resolve)); // the batch is answered now, inside the transaction
+          throw new Error("roll back");
+        }),
+        /roll back/,
+      );
+      assert.deepEqual(await read, []);
+      assert.deepEqual(await lookup(db, "u4"), []);
+    });
+
     if (dialect === "sqlite") {
       test("lookups by key: what another connection (another process) commits to the file is seen on the next lookup", async () => {
         const { lookup } = countedLookup();
