@@ -3,7 +3,7 @@
  * For trying a change before the full `npm run bench` (which is what the README reports).
  *
  *   node --import tsx bench/try.ts [--db sqlite|postgres] [--path /profile ...] [--seconds 5] [--runs 3]
- *                                  [--dist DIR ...] [--cpu-prof] [--header "name: value" ...] [--sessions N]
+ *                                  [--dist DIR ...] [--cpu-prof] [--header "name: value" ...] [--sessions N] [--connections N]
  *
  * Starts `node DIST/cli.js serve` for each --dist (default: this checkout's dist; pass a second
  * build, e.g. one made with `git worktree`, to compare two versions side by side), signs in a
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     "cpu-prof": { type: "boolean", default: false },
     header: { type: "string", multiple: true },
     sessions: { type: "string", default: "1" },
+    connections: { type: "string", default: String(PAGE_CONNECTIONS) },
   },
 });
 
@@ -68,7 +69,7 @@ try {
       wrk({
         url: a.app.baseUrl + path,
         seconds: s,
-        connections: PAGE_CONNECTIONS,
+        connections: Number(args.connections),
         headers: extra,
         script: "sessions.lua",
         env: { WRK_COOKIES: a.cookies.join("\n") },
@@ -77,12 +78,13 @@ try {
   for (const a of apps) for (const path of paths) await load(a, path, 2); // warm-up
   const configs = Object.fromEntries(apps.flatMap((a, i) => paths.map((path) => [`${i} ${path}`, () => load(a, path, seconds)])));
   const results = await alternate(Number(args.runs), configs);
-  console.log(`\n${args.db}, ${args.runs} × ${seconds} s, ${PAGE_CONNECTIONS} connections (median)`);
+  console.log(`\n${args.db}, ${args.runs} × ${seconds} s, ${args.connections} connections (median)`);
   for (const [key, rs] of Object.entries(results)) {
     const [i, path] = key.split(" ") as [string, string];
     const rps = median(rs.map((r) => r.rps));
     const µs = median(rs.map((r) => r.cpu.main * 1000));
-    console.log(`${dists[Number(i)]!.padEnd(40)} ${path.padEnd(16)} ${rps.toFixed(0).padStart(7)} req/s  ${µs.toFixed(1).padStart(6)} µs/request`);
+    const p99 = median(rs.map((r) => r.p99));
+    console.log(`${dists[Number(i)]!.padEnd(40)} ${path.padEnd(16)} ${rps.toFixed(0).padStart(7)} req/s  ${µs.toFixed(1).padStart(6)} µs/request  p99 ${p99.toFixed(2)} ms`);
   }
 } finally {
   for (const a of apps) await a.app.stop();
