@@ -54,7 +54,7 @@ export function prepared<A extends unknown[], R>(build: (kysely: Kysely<Database
   };
 }
 
-/** A value now, or a promise of it: what the per-request lookups return (SQLite answers at once). */
+/** A value now, or a promise of it: what a prepared query returns (SQLite answers at once). */
 export type MaybePromise<T> = T | Promise<T>;
 
 /** Keys in one batch at most; a busier turn of the event loop sends several. */
