@@ -4,6 +4,7 @@
  *
  *   node --import tsx bench/try.ts [--db sqlite|postgres] [--path /profile ...] [--seconds 5] [--runs 3]
  *                                  [--dist DIR ...] [--cpu-prof] [--header "name: value" ...] [--sessions N] [--connections N]
+ *                                  [--node-flags="FLAGS" ...]
  *
  * Starts `node DIST/cli.js serve` for each --dist (default: this checkout's dist; pass a second
  * build, e.g. one made with `git worktree`, to compare two versions side by side), signs in a
@@ -12,6 +13,9 @@
  * prints each profile's hottest functions (bench/profile-top.ts; the sampler counts wall time
  * on the main thread, so a busy machine's preemption shows up too: compare, don't sum).
  * --sessions N signs the account in N times and the requests take turns with those sessions.
+ * --node-flags, once per --dist in the same order, runs that build's node with those flags
+ * (`--node-flags= --node-flags=--trace-gc-nvp`: none for the first), so one build can be compared
+ * with itself under a flag.
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -38,6 +42,7 @@ const { values: args } = parseArgs({
     header: { type: "string", multiple: true },
     sessions: { type: "string", default: "1" },
     connections: { type: "string", default: String(PAGE_CONNECTIONS) },
+    "node-flags": { type: "string", multiple: true },
   },
 });
 
@@ -58,7 +63,7 @@ try {
   for (const [i, dist] of dists.entries()) {
     const database = await createTestDatabase(args.db as TestDialect);
     databases.push(database);
-    const app = await startApp(dir, { name: `try-${i}`, databaseUrl: database.url, smtpUrl: sink.url, secretKey, cli: join(dist, "cli.js"), nodeFlags: args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", join(dir.path, `prof-${i}`)] : [] });
+    const app = await startApp(dir, { name: `try-${i}`, databaseUrl: database.url, smtpUrl: sink.url, secretKey, cli: join(dist, "cli.js"), nodeFlags: [...(args["node-flags"]?.[i]?.split(" ").filter(Boolean) ?? []), ...(args["cpu-prof"] ? ["--cpu-prof", "--cpu-prof-dir", join(dir.path, `prof-${i}`)] : [])] });
     const cookies = [await signedInUser(app.baseUrl, sink, `try-${i}@example.com`)];
     while (cookies.length < Number(args.sessions)) cookies.push(await signIn(app.baseUrl, `try-${i}@example.com`));
     for (const path of paths) await expectStatus(app.baseUrl + path, 200, { headers: { ...extra, cookie: cookies[0]! } });

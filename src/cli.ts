@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8 settings that must apply before anything else allocates.
+import "./v8-tuning.ts";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { createAdmin } from "./accounts/admin.ts";
