@@ -111,15 +111,19 @@ export function lookupByKey<R>(
       for (const w of batch) w.reject(err);
     }
   };
-  /** Each key read on its own: `single` may throw at once (SQLite) or reject. */
-  const eachAlone = (db: Db, batch: Waiting<R>[]) => {
-    for (const w of batch) {
-      try {
-        w.resolve(single(db, w.key));
-      } catch (err) {
-        w.reject(err);
-      }
+  /** One key read on its own and its caller answered; `single` may throw at once (SQLite) or reject. */
+  const readAlone = (db: Db, w: Waiting<R>): MaybePromise<R[]> | undefined => {
+    try {
+      const rows = single(db, w.key);
+      w.resolve(rows);
+      return rows;
+    } catch (err) {
+      w.reject(err);
+      return undefined;
     }
+  };
+  const eachAlone = (db: Db, batch: Waiting<R>[]) => {
+    for (const w of batch) readAlone(db, w);
   };
   const fromSqlite = (db: Db, batch: Waiting<R>[]) => {
     if (db.sqlite!.inTransaction) return eachAlone(db, batch);
@@ -139,13 +143,8 @@ export function lookupByKey<R>(
         w.resolve(known);
         continue;
       }
-      try {
-        const rows = single(db, w.key);
-        if (!(rows instanceof Promise) && memo.rows.size < MAX_REMEMBERED) memo.rows.set(w.key, rows);
-        w.resolve(rows);
-      } catch (err) {
-        w.reject(err);
-      }
+      const rows = readAlone(db, w);
+      if (rows && !(rows instanceof Promise) && memo.rows.size < MAX_REMEMBERED) memo.rows.set(w.key, rows);
     }
   };
   const answer = (db: Db, batch: Waiting<R>[]) => {
